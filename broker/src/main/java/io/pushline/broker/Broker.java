@@ -1,0 +1,54 @@
+package io.pushline.broker;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One node's view of the message bus: the publishing side used by the ingest and the subscribing side used by
+ * the gateway. Delivery is at most once.
+ *
+ * <p>Presence and subscription are one concept here: a node {@link #subscribe subscribes} a uid when the
+ * uid's first local connection arrives, which makes the uid online for every publisher, and
+ * {@link #unsubscribe unsubscribes} it when the last one leaves. Messages for subscribed uids reach the
+ * {@link DeliveryListener} given at construction.
+ *
+ * <p>Implementations are thread-safe and never block the caller: every Redis call is asynchronous.
+ */
+public interface Broker extends AutoCloseable {
+
+    /**
+     * Publishes {@code line} to every connection of {@code uid} on every node, if the uid is online.
+     *
+     * @return completes with {@code true} when the uid was online and the line published, {@code false} when it
+     *         was offline (nothing is published); completes exceptionally when the bus could not be reached in
+     *         time, in which case the line may or may not have been published
+     */
+    CompletableFuture<Boolean> publish(String uid, byte[] line);
+
+    /**
+     * Publishes {@code line} to every connection bound to a uid, on every node.
+     *
+     * @return completes with {@code true} when at least one node had a bound connection
+     */
+    CompletableFuture<Boolean> broadcast(byte[] line);
+
+    /**
+     * This node now holds a connection of {@code uid}: receive its messages and mark it online. Called once per
+     * transition, in order with {@link #unsubscribe}; the gateway serializes the calls for one uid.
+     *
+     * @return completes when the uid is online for publishers (subscription live, then presence written)
+     */
+    CompletableFuture<Void> subscribe(String uid);
+
+    /** This node no longer holds a connection of {@code uid}: mark it offline here and stop receiving. */
+    void unsubscribe(String uid);
+
+    /** Whether the bus is reachable and this node's subscriptions are live. */
+    boolean isHealthy();
+
+    /** Short description for logs, without secrets. */
+    String describe();
+
+    /** Removes this node's presence and subscriptions, then releases connections. */
+    @Override
+    void close();
+}

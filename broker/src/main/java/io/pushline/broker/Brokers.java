@@ -1,0 +1,24 @@
+package io.pushline.broker;
+
+import io.pushline.broker.memory.MemoryBroker;
+import io.pushline.broker.memory.MemoryHub;
+import io.pushline.broker.redis.RedisBroker;
+import io.pushline.common.config.RedisOptions;
+
+/** The one place that picks the broker: Redis when a URL is configured, otherwise the in-memory one. */
+public final class Brokers {
+
+    private Brokers() {
+    }
+
+    /**
+     * @param hub the process's memory hub, used only without a Redis URL
+     * @throws io.pushline.broker.redis.BrokerUnavailableException when Redis cannot be reached at start
+     */
+    public static Broker create(RedisOptions options, String nodeId, DeliveryListener listener, MemoryHub hub) {
+        if (options.hasRedis()) {
+            return new RedisBroker(options, nodeId, listener);
+        }
+        return new MemoryBroker(hub, listener);
+    }
+}

@@ -1,0 +1,2 @@
+/** The in-memory broker of the single-process default: same semantics as Redis, no network. */
+package io.pushline.broker.memory;

@@ -1,0 +1,92 @@
+package io.pushline.broker.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.pushline.common.config.RedisOptions;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Lettuce machinery of one node: client resources, one command connection and one pub/sub connection, with
+ * the options that keep them bounded. Owns them and closes them in reverse order.
+ */
+final class RedisConnections implements AutoCloseable {
+
+    /** Keys are names (UTF-8 strings); values are payload bytes that must never go through a String. */
+    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    /** Commands Lettuce may hold for one connection before it refuses more: the memory bound during a slow Redis. */
+    static final int MAX_QUEUED_COMMANDS = 65_536;
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** Lettuce's default back-off grows to 30 s; a push system must be back within seconds of Redis. */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
+
+    final ClientResources resources;
+    final RedisClient client;
+    final StatefulRedisConnection<String, byte[]> commands;
+    final StatefulRedisPubSubConnection<String, byte[]> pubsub;
+
+    RedisConnections(RedisOptions options) {
+        RedisURI uri = RedisURI.create(options.url());
+        uri.setTimeout(options.commandTimeout());
+        this.resources = ClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(1)
+                .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 100, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // While Redis is down, fail at once rather than queue: a push replayed after an outage is a
+                // late, unexpected push, and a queue would grow with the outage.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(MAX_QUEUED_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).tcpNoDelay(true).build())
+                .build());
+        StatefulRedisConnection<String, byte[]> cmd = null;
+        try {
+            cmd = client.connect(CODEC);
+            this.commands = cmd;
+            this.pubsub = client.connectPubSub(CODEC);
+        } catch (RuntimeException e) {
+            if (cmd != null) {
+                cmd.close();
+            }
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            resources.shutdown(0, 1, TimeUnit.SECONDS);
+            throw new BrokerUnavailableException("cannot connect to Redis at " + options.masked() + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
+    boolean isOpen() {
+        return commands.isOpen() && pubsub.isOpen();
+    }
+
+    @Override
+    public void close() {
+        pubsub.close();
+        commands.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,234 @@
+package io.pushline.broker;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The behaviour every {@link Broker} must have, run against the in-memory and the Redis implementation.
+ * Each test uses fresh uids so tests sharing one bus cannot see each other's messages.
+ */
+public abstract class BrokerContract {
+
+    protected static final Duration WAIT = Duration.ofSeconds(5);
+    /** How long to watch for a message that must not arrive. */
+    protected static final Duration QUIET = Duration.ofMillis(300);
+
+    private final List<Broker> nodes = new ArrayList<>();
+
+    /** A new node on the shared bus of this test class. */
+    protected abstract Broker createNode(String nodeId, DeliveryListener listener);
+
+    protected final Broker node(Recorder recorder) {
+        Broker b = createNode("node-" + nodes.size() + "-" + UUID.randomUUID().toString().substring(0, 8), recorder);
+        nodes.add(b);
+        return b;
+    }
+
+    @AfterEach
+    void closeNodes() {
+        nodes.forEach(Broker::close);
+        nodes.clear();
+    }
+
+    protected static String uid() {
+        return "u-" + UUID.randomUUID();
+    }
+
+    protected static byte[] line(String uid, String extra) {
+        return ("{\"uid\":\"" + uid + "\",\"x\":\"" + extra + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    protected static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void publishToAnOfflineUidAnswersFalseAndDeliversNothing() throws Exception {
+        Recorder r = new Recorder();
+        Broker node = node(r);
+        await(node.subscribe(uid()));
+        String offline = uid();
+
+        assertFalse(await(node.publish(offline, line(offline, "1"))));
+        assertNull(r.poll(QUIET));
+    }
+
+    @Test
+    void publishReachesTheSubscribedNodeByteForByte() throws Exception {
+        Recorder gateway = new Recorder();
+        Broker gatewayNode = node(gateway);
+        Broker ingestNode = node(new Recorder());
+        String uid = uid();
+        await(gatewayNode.subscribe(uid));
+        byte[] payload = ("{\"uid\":\"" + uid + "\",\"percent\":\"88%\",\"t\":\"h\u00e9llo \u4e16\u754c \ud83d\ude00\"}").getBytes(StandardCharsets.UTF_8);
+
+        assertTrue(await(ingestNode.publish(uid, payload)));
+
+        Delivery d = gateway.take();
+        assertEquals(uid, d.uid());
+        assertArrayEquals(payload, d.line());
+    }
+
+    @Test
+    void everyNodeHoldingTheUidReceivesOnce() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        Broker nodeA = node(a);
+        Broker nodeB = node(b);
+        String uid = uid();
+        await(nodeA.subscribe(uid));
+        await(nodeB.subscribe(uid));
+
+        assertTrue(await(nodeA.publish(uid, line(uid, "both"))));
+
+        assertEquals(uid, a.take().uid());
+        assertEquals(uid, b.take().uid());
+        assertNull(a.poll(QUIET));
+        assertNull(b.poll(Duration.ZERO));
+    }
+
+    @Test
+    void unsubscribeMakesTheUidOfflineAtOnce() throws Exception {
+        Recorder r = new Recorder();
+        Broker node = node(r);
+        Broker publisher = node(new Recorder());
+        String uid = uid();
+        await(node.subscribe(uid));
+        assertTrue(await(publisher.publish(uid, line(uid, "before"))));
+        r.take();
+
+        node.unsubscribe(uid);
+
+        assertFalse(await(publisher.publish(uid, line(uid, "after"))));
+        assertNull(r.poll(QUIET));
+    }
+
+    @Test
+    void aUidHeldByTwoNodesStaysOnlineWhenOneLeaves() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        Broker nodeA = node(a);
+        Broker nodeB = node(b);
+        String uid = uid();
+        await(nodeA.subscribe(uid));
+        await(nodeB.subscribe(uid));
+
+        nodeA.unsubscribe(uid);
+
+        assertTrue(await(nodeA.publish(uid, line(uid, "b only"))));
+        assertEquals(uid, b.take().uid());
+        assertNull(a.poll(QUIET));
+    }
+
+    @Test
+    void resubscribeAfterLeaveIsOnlineAgain() throws Exception {
+        Recorder r = new Recorder();
+        Broker node = node(r);
+        String uid = uid();
+        await(node.subscribe(uid));
+        node.unsubscribe(uid);
+        await(node.subscribe(uid));
+
+        assertTrue(await(node.publish(uid, line(uid, "again"))));
+        assertEquals(uid, r.take().uid());
+    }
+
+    @Test
+    void broadcastReachesEveryNodeHoldingAUidAndOnlyThose() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        Recorder idle = new Recorder();
+        Broker nodeA = node(a);
+        Broker nodeB = node(b);
+        node(idle);
+        await(nodeA.subscribe(uid()));
+        await(nodeB.subscribe(uid()));
+        byte[] payload = "{\"broadcast\":true,\"m\":\"all\"}".getBytes(StandardCharsets.UTF_8);
+
+        assertTrue(await(nodeA.broadcast(payload)));
+
+        Delivery da = a.take();
+        assertNull(da.uid());
+        assertArrayEquals(payload, da.line());
+        assertArrayEquals(payload, b.take().line());
+        assertNull(idle.poll(QUIET));
+    }
+
+    @Test
+    void closingANodeTakesItsUidsOffline() throws Exception {
+        Recorder r = new Recorder();
+        Broker node = node(r);
+        Broker publisher = node(new Recorder());
+        String uid = uid();
+        await(node.subscribe(uid));
+
+        node.close();
+
+        assertFalse(await(publisher.publish(uid, line(uid, "gone"))));
+    }
+
+    @Test
+    void aThrowingListenerDoesNotStopLaterDeliveries() throws Exception {
+        Recorder r = new Recorder();
+        r.throwOnce = true;
+        Broker node = node(r);
+        Broker publisher = node(new Recorder());
+        String uid = uid();
+        await(node.subscribe(uid));
+
+        await(publisher.publish(uid, line(uid, "boom")));
+        assertTrue(await(publisher.publish(uid, line(uid, "next"))));
+
+        assertTrue(new String(r.take().line(), StandardCharsets.UTF_8).contains("next"));
+    }
+
+    /** One delivered line; {@code uid} is null for a broadcast. */
+    public record Delivery(String uid, byte[] line) {
+    }
+
+    /** Records deliveries in a queue tests wait on. */
+    public static final class Recorder implements DeliveryListener {
+        private final BlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
+        volatile boolean throwOnce;
+
+        @Override
+        public void onPush(String uid, byte[] line) {
+            if (throwOnce) {
+                throwOnce = false;
+                throw new IllegalStateException("listener bug, on purpose");
+            }
+            deliveries.add(new Delivery(uid, line));
+        }
+
+        @Override
+        public void onBroadcast(byte[] line) {
+            deliveries.add(new Delivery(null, line));
+        }
+
+        public Delivery take() throws InterruptedException {
+            Delivery d = poll(WAIT);
+            assertNotNull(d, "no delivery within " + WAIT);
+            return d;
+        }
+
+        public Delivery poll(Duration timeout) throws InterruptedException {
+            return deliveries.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+}

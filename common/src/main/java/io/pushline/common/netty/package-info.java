@@ -1,0 +1,2 @@
+/** Netty transport selection shared by every server. */
+package io.pushline.common.netty;
