@@ -1,0 +1,302 @@
+package io.pushline.all;
+
+import io.pushline.common.config.RedisOptions;
+import io.pushline.gateway.GatewayOptions;
+import io.pushline.ingest.IngestOptions;
+import io.pushline.testkit.LineClient;
+import io.pushline.testkit.WsClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+import static io.pushline.all.Pages.WAIT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The seed's wire contract, end to end over real sockets: a real WebSocket client as the page, a raw TCP
+ * client as the PHP backend. Runs once with the in-memory broker and once through a real Redis.
+ */
+abstract class PushlineContract {
+
+    static final String HOST = "127.0.0.1";
+    static final Duration QUIET = Duration.ofMillis(300);
+
+    Pushline pushline;
+    URI ws;
+    int ingestPort;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    /** The broker settings of this run: in-memory or a real Redis with a fresh prefix. */
+    abstract RedisOptions redisOptions();
+
+    IngestOptions ingestOptions() {
+        return IngestOptions.of(HOST, 0);
+    }
+
+    @BeforeEach
+    void start() {
+        pushline = Pushline.start(redisOptions(), GatewayOptions.of(HOST, 0), ingestOptions());
+        ws = URI.create("ws://" + HOST + ":" + pushline.gateway().port() + "/");
+        ingestPort = pushline.ingest().port();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : clients) {
+            c.close();
+        }
+        pushline.close();
+    }
+
+    static String uid() {
+        return "u" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    WsClient page(String uid) {
+        return track(Pages.open(ws, uid, HOST, ingestPort));
+    }
+
+    LineClient php() {
+        return track(LineClient.connect(HOST, ingestPort));
+    }
+
+    <T extends AutoCloseable> T track(T client) {
+        clients.add(client);
+        return client;
+    }
+
+    @Test
+    void theSeedsPhpExchangeWorksByteForByte() throws Exception {
+        WsClient otherPage = page(uid());
+        String pageUid = "uid1-" + uid();
+        WsClient seedPage = page(pageUid);
+        String line = "{\"uid\":\"" + pageUid + "\",\"percent\":\"88%\"}";
+
+        // $client = stream_socket_client('tcp://127.0.0.1:5678'); fwrite($client, json_encode($data)."\n"); fread($client, 8192);
+        try (Socket php = new Socket()) {
+            php.connect(new InetSocketAddress(HOST, ingestPort), 1_000);
+            php.setSoTimeout((int) WAIT.toMillis());
+            OutputStream out = php.getOutputStream();
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = php.getInputStream();
+            byte[] buf = new byte[8192];
+            int n = in.read(buf);
+            assertArrayEquals("ok\n".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(buf, n));
+        }
+        assertEquals(line, Pages.next(seedPage));
+        assertNull(Pages.none(otherPage, QUIET), "another uid's page must not receive it");
+    }
+
+    @Test
+    void aPageMayGiveItsUidInTheUrl() {
+        String uid = uid();
+        WsClient page = track(WsClient.connect(URI.create(ws + "?uid=" + uid)));
+        Pages.awaitReady(page, uid, HOST, ingestPort);
+
+        assertEquals("ok", php().push("{\"uid\":\"" + uid + "\",\"cnt\":3}"));
+        assertEquals("{\"uid\":\"" + uid + "\",\"cnt\":3}", Pages.next(page));
+    }
+
+    @Test
+    void aUidWithNoConnectionFails() {
+        assertEquals("fail", php().push("{\"uid\":\"" + uid() + "\",\"percent\":\"88%\"}"));
+    }
+
+    @Test
+    void pipelinedLinesInOneWriteAreAnsweredInOrder() {
+        String online = uid();
+        WsClient page = page(online);
+        LineClient php = php();
+        String offline = uid();
+
+        php.write("{\"uid\":\"" + online + "\",\"n\":1}\n{\"uid\":\"" + offline + "\",\"n\":2}\nnot json\n{\"uid\":\"" + online + "\",\"n\":4}\n");
+
+        assertEquals(List.of("ok", "fail", "fail", "ok"),
+                List.of(php.readLine(WAIT), php.readLine(WAIT), php.readLine(WAIT), php.readLine(WAIT)));
+        assertEquals("{\"uid\":\"" + online + "\",\"n\":1}", Pages.next(page));
+        assertEquals("{\"uid\":\"" + online + "\",\"n\":4}", Pages.next(page));
+    }
+
+    @Test
+    void aLineSplitOverSeveralWritesIsOneLine() {
+        String uid = uid();
+        WsClient page = page(uid);
+        LineClient php = php();
+
+        php.write("{\"uid\":\"" + uid);
+        assertNull(page.pollMessage(QUIET), "half a line is not a push");
+        php.write("\",\"part\":");
+        php.write("\"two\"}\r\n");
+
+        assertEquals("ok", php.readLine(WAIT));
+        assertEquals("{\"uid\":\"" + uid + "\",\"part\":\"two\"}", Pages.next(page), "line ending stripped, \\r included");
+    }
+
+    @Test
+    void aNumericUidMeansTheSameUidAsItsDigits() {
+        String digits = Long.toString(100_000 + (long) (Math.random() * 1e9));
+        WsClient page = page(digits);
+
+        assertEquals("ok", php().push("{\"uid\":" + digits + ",\"percent\":\"88%\"}"));
+        assertEquals("{\"uid\":" + digits + ",\"percent\":\"88%\"}", Pages.next(page));
+    }
+
+    @Test
+    void everyTabOfAUidReceivesEveryPush() {
+        String uid = uid();
+        WsClient tab1 = page(uid);
+        WsClient tab2 = page(uid);
+
+        assertEquals("ok", php().push("{\"uid\":\"" + uid + "\",\"m\":\"both\"}"));
+
+        assertEquals("{\"uid\":\"" + uid + "\",\"m\":\"both\"}", Pages.next(tab1));
+        assertEquals("{\"uid\":\"" + uid + "\",\"m\":\"both\"}", Pages.next(tab2));
+    }
+
+    @Test
+    void aLineForSeveralUidsReachesEachAndIsOkIfAnyIsOnline() {
+        String a = uid();
+        String b = uid();
+        WsClient pageA = page(a);
+        WsClient pageB = page(b);
+        String line = "{\"uid\":[\"" + a + "\",\"" + b + "\",\"" + uid() + "\"],\"m\":\"many\"}";
+
+        assertEquals("ok", php().push(line));
+        assertEquals(line, Pages.next(pageA));
+        assertEquals(line, Pages.next(pageB));
+        assertEquals("fail", php().push("{\"uid\":[\"" + uid() + "\",\"" + uid() + "\"]}"));
+    }
+
+    @Test
+    void aBroadcastReachesEveryConnectedPage() {
+        WsClient pageA = page(uid());
+        WsClient pageB = page(uid());
+        String line = "{\"broadcast\":true,\"m\":\"everyone\"}";
+
+        assertEquals("ok", php().push(line));
+
+        assertEquals(line, Pages.next(pageA));
+        assertEquals(line, Pages.next(pageB));
+    }
+
+    @Test
+    void aUidReadsOfflineOnceItsPageHasClosed() {
+        String uid = uid();
+        WsClient page = page(uid);
+        LineClient php = php();
+        page.close();
+
+        // The close is processed by the gateway asynchronously; it must be a matter of milliseconds.
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        String reply;
+        do {
+            reply = php.push("{\"uid\":\"" + uid + "\"}");
+        } while ("ok".equals(reply) && System.nanoTime() < deadline);
+        assertEquals("fail", reply);
+    }
+
+    @Test
+    void everyBadLineGetsOneFailAndTheConnectionStaysUsable() throws Exception {
+        String uid = uid();
+        WsClient page = page(uid);
+        LineClient php = php();
+        byte[][] bad = {
+                "not json".getBytes(StandardCharsets.UTF_8),
+                "[1,2]".getBytes(StandardCharsets.UTF_8),
+                "\"uid\"".getBytes(StandardCharsets.UTF_8),
+                "{}".getBytes(StandardCharsets.UTF_8),
+                "{\"uid\":\"\"}".getBytes(StandardCharsets.UTF_8),
+                "{\"uid\":null}".getBytes(StandardCharsets.UTF_8),
+                "{\"uid\":1.5}".getBytes(StandardCharsets.UTF_8),
+                "{\"uid\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8),
+                ("{\"uid\":\"" + uid + " x\"}").getBytes(StandardCharsets.UTF_8),
+                ("{\"uid\":\"{" + uid + "}\"}").getBytes(StandardCharsets.UTF_8),
+                ("{\"uid\":\"" + uid + "\",\"uid\":\"" + uid + "\"}").getBytes(StandardCharsets.UTF_8),
+                ("{\"uid\":\"" + uid + "\"} trailing").getBytes(StandardCharsets.UTF_8),
+                ("{\"uid\":\"" + uid + "\",\"m\":\"\0\"}").getBytes(StandardCharsets.UTF_8),
+                concat(("{\"uid\":\"" + uid + "\",\"m\":\"").getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, (byte) 0x28}, "\"}".getBytes(StandardCharsets.UTF_8)),
+                "".getBytes(StandardCharsets.UTF_8),
+        };
+        for (byte[] line : bad) {
+            php.write(concat(line, new byte[] {'\n'}));
+            assertEquals("fail", php.readLine(WAIT), "line: " + new String(line, StandardCharsets.UTF_8));
+        }
+        assertNull(Pages.none(page, QUIET), "no bad line may reach a page");
+        assertEquals("ok", php.push("{\"uid\":\"" + uid + "\",\"m\":\"still fine\"}"));
+        assertEquals("{\"uid\":\"" + uid + "\",\"m\":\"still fine\"}", Pages.next(page));
+    }
+
+    @Test
+    void aLineOverTheLimitFailsAndIsNeverPublished() {
+        String uid = uid();
+        WsClient page = page(uid);
+        LineClient php = php();
+        String huge = "{\"uid\":\"" + uid + "\",\"pad\":\"" + "x".repeat(IngestOptions.DEFAULT_MAX_LINE_LENGTH + 10) + "\"}";
+
+        php.write(huge + "\n{\"uid\":\"" + uid + "\",\"m\":\"after\"}\n");
+
+        assertEquals("fail", php.readLine(WAIT));
+        assertEquals("ok", php.readLine(WAIT));
+        assertEquals("{\"uid\":\"" + uid + "\",\"m\":\"after\"}", Pages.next(page));
+    }
+
+    @Test
+    void aPhpClientThatConnectsForEachPushWorks() {
+        String uid = uid();
+        WsClient page = page(uid);
+        for (int i = 0; i < 5; i++) {
+            try (LineClient once = LineClient.connect(HOST, ingestPort)) {
+                assertEquals("ok", once.push("{\"uid\":\"" + uid + "\",\"i\":" + i + "}"));
+            }
+            assertEquals("{\"uid\":\"" + uid + "\",\"i\":" + i + "}", Pages.next(page));
+        }
+    }
+
+    @Test
+    void aUidOutsideTheSyntaxIsClosedWith4400() {
+        WsClient page = track(WsClient.connect(ws));
+        page.send("bad uid {with} braces");
+        assertEquals(4400, page.awaitClose(WAIT));
+    }
+
+    @Test
+    void framesAfterTheUidAreIgnored() {
+        String uid = uid();
+        WsClient page = page(uid);
+        page.send("{\"uid\":\"someone-else\"}");
+
+        assertEquals("ok", php().push("{\"uid\":\"" + uid + "\",\"m\":1}"));
+        assertEquals("{\"uid\":\"" + uid + "\",\"m\":1}", Pages.next(page));
+        assertTrue(page.isOpen());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] all = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+}

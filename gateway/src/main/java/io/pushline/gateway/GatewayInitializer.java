@@ -1,0 +1,55 @@
+package io.pushline.gateway;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.pushline.gateway.http.HttpRequestHandler;
+import io.pushline.gateway.session.LocalSessions;
+import io.pushline.gateway.session.SessionHandler;
+
+/**
+ * One browser connection's pipeline, top to bottom: HTTP codec, a bounded aggregator (a handshake has no body),
+ * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close
+ * codes), then the session (uid binding and delivery).
+ */
+final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+
+    static final int MAX_INITIAL_LINE = 4_096;
+    static final int MAX_HEADER_SIZE = 8_192;
+    static final int MAX_HTTP_BODY = 8_192;
+    static final long HANDSHAKE_TIMEOUT_MS = 10_000;
+
+    private final GatewayOptions options;
+    private final LocalSessions sessions;
+    private final WebSocketServerProtocolConfig webSocket;
+
+    GatewayInitializer(GatewayOptions options, LocalSessions sessions) {
+        this.options = options;
+        this.sessions = sessions;
+        this.webSocket = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath("/")
+                .checkStartsWith(true)
+                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(options.maxFrameSize())
+                        .allowExtensions(false) // no permessage-deflate: no inflate bomb, no per-connection zlib state
+                        .withUTF8Validator(true)
+                        .closeOnProtocolViolation(true)
+                        .build())
+                .build();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline()
+                .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
+                .addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_BODY))
+                .addLast(SessionHandler.HTTP_HANDLER_NAME, HttpRequestHandler.INSTANCE)
+                .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
+                .addLast("session", new SessionHandler(sessions, options.uidTimeout()));
+    }
+}

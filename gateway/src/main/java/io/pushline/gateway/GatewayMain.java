@@ -1,0 +1,41 @@
+package io.pushline.gateway;
+
+import io.pushline.broker.redis.RedisBroker;
+import io.pushline.common.config.RedisOptions;
+import io.pushline.common.config.ServiceRunner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code java -jar pushline-gateway.jar}: one gateway node of a multi-node deployment (Redis required). */
+@Command(name = "pushline-gateway", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Holds browser WebSocket connections and delivers pushes brokered through Redis.")
+public final class GatewayMain implements Callable<Integer> {
+
+    @Mixin
+    GatewayOptions gateway;
+    @Mixin
+    RedisOptions redis;
+
+    @Override
+    public Integer call() {
+        return ServiceRunner.run("pushline-gateway", () -> {
+            redis.validate();
+            gateway.validate();
+            if (!redis.hasRedis()) {
+                throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone gateway; "
+                        + "for one process without Redis run pushline-all.jar");
+            }
+            return new GatewayServer(gateway, listener -> new RedisBroker(redis, gateway.nodeId(), listener));
+        });
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new GatewayMain()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

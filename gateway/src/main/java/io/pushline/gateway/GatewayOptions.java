@@ -1,0 +1,100 @@
+package io.pushline.gateway;
+
+import io.pushline.common.config.DurationConverter;
+import io.pushline.common.config.PortOption;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/** The gateway's settings; each is a flag and a {@code PUSHLINE_*} variable with a default matching the seed. */
+public final class GatewayOptions {
+
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 1234;
+    public static final int DEFAULT_MAX_FRAME_SIZE = 65_536;
+    public static final Duration DEFAULT_UID_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_OUTBOUND_BUFFER = 262_144;
+
+    @Option(names = "--ws-host", paramLabel = "HOST", defaultValue = "${env:PUSHLINE_WS_HOST:-" + DEFAULT_HOST + "}",
+            description = "Address the WebSocket listener binds. Env: PUSHLINE_WS_HOST. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--ws-port", paramLabel = "PORT", defaultValue = "${env:PUSHLINE_WS_PORT:-" + DEFAULT_PORT + "}",
+            description = "WebSocket port (0: any free port). Env: PUSHLINE_WS_PORT. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--node-id", paramLabel = "ID", defaultValue = "${env:PUSHLINE_NODE_ID:-}",
+            description = "This gateway's identity in Redis presence; keep it stable across restarts of one node. "
+                    + "Env: PUSHLINE_NODE_ID. Default: <hostname>:<ws-port>.")
+    String nodeId;
+
+    @Option(names = "--max-frame-size", paramLabel = "BYTES", defaultValue = "${env:PUSHLINE_MAX_FRAME_SIZE:-" + DEFAULT_MAX_FRAME_SIZE + "}",
+            description = "Largest WebSocket frame accepted from a browser; larger closes with 1009. "
+                    + "Env: PUSHLINE_MAX_FRAME_SIZE. Default: ${DEFAULT-VALUE}.")
+    int maxFrameSize;
+
+    @Option(names = "--uid-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:PUSHLINE_UID_TIMEOUT:-10s}",
+            description = "How long a connection may stay open without sending its uid; then it is closed with 4408. "
+                    + "Env: PUSHLINE_UID_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+    Duration uidTimeout;
+
+    @Option(names = "--max-outbound-buffer", paramLabel = "BYTES",
+            defaultValue = "${env:PUSHLINE_MAX_OUTBOUND_BUFFER:-" + DEFAULT_MAX_OUTBOUND_BUFFER + "}",
+            description = "Bytes queued for one browser that reads too slowly before it is closed with 4429. "
+                    + "Env: PUSHLINE_MAX_OUTBOUND_BUFFER. Default: ${DEFAULT-VALUE}.")
+    int maxOutboundBuffer;
+
+    public GatewayOptions() {
+    }
+
+    /** Options built in code (tests, embedding), with the defaults for everything but the listener. */
+    public static GatewayOptions of(String host, int port) {
+        GatewayOptions o = new GatewayOptions();
+        o.host = host;
+        o.port = port;
+        o.nodeId = "";
+        o.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        o.uidTimeout = DEFAULT_UID_TIMEOUT;
+        o.maxOutboundBuffer = DEFAULT_MAX_OUTBOUND_BUFFER;
+        return o.validate();
+    }
+
+    public GatewayOptions validate() {
+        PortOption.check(port, "--ws-port", "PUSHLINE_WS_PORT");
+        PortOption.checkPositive(maxFrameSize, "--max-frame-size", "PUSHLINE_MAX_FRAME_SIZE");
+        PortOption.checkPositive(maxOutboundBuffer, "--max-outbound-buffer", "PUSHLINE_MAX_OUTBOUND_BUFFER");
+        if (uidTimeout.isZero() || uidTimeout.isNegative()) {
+            throw new IllegalArgumentException("--uid-timeout (PUSHLINE_UID_TIMEOUT) must be positive");
+        }
+        if (nodeId == null || nodeId.isBlank()) {
+            nodeId = hostname() + ":" + (port == 0 ? "0-" + ProcessHandle.current().pid() : Integer.toString(port));
+        }
+        return this;
+    }
+
+    private static String hostname() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "gateway";
+        }
+    }
+
+    public String host() { return host; }
+    public int port() { return port; }
+    public String nodeId() { return nodeId; }
+    public int maxFrameSize() { return maxFrameSize; }
+    public Duration uidTimeout() { return uidTimeout; }
+    public int maxOutboundBuffer() { return maxOutboundBuffer; }
+
+    public GatewayOptions withNodeId(String id) { this.nodeId = id; return this; }
+    public GatewayOptions withUidTimeout(Duration d) { this.uidTimeout = d; return this; }
+    public GatewayOptions withMaxOutboundBuffer(int bytes) { this.maxOutboundBuffer = bytes; return this; }
+}

@@ -1,0 +1,88 @@
+package io.pushline.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.pushline.broker.Broker;
+import io.pushline.broker.DeliveryListener;
+import io.pushline.common.netty.Listeners;
+import io.pushline.common.netty.Transport;
+import io.pushline.common.protocol.CloseCodes;
+import io.pushline.gateway.session.LocalSessions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A running gateway: owns its event loops, its broker and its listener, and closes them in reverse order.
+ * Closing is the graceful shutdown: stop accepting, close every WebSocket with 1001, remove this node's presence
+ * and subscriptions, release the threads.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    static final int ACCEPT_BACKLOG = 4_096;
+
+    private final GatewayOptions options;
+    private final LocalSessions sessions = new LocalSessions();
+    private final Broker broker;
+    private final EventLoopGroup loops;
+    private final Channel listener;
+
+    /**
+     * Starts a gateway. The broker is made here because it needs this node's sessions as its delivery listener.
+     *
+     * @throws io.pushline.common.config.StartupException when the port cannot be bound
+     */
+    public GatewayServer(GatewayOptions options, Function<DeliveryListener, Broker> brokerFactory) {
+        this.options = options;
+        this.broker = brokerFactory.apply(sessions);
+        sessions.attach(broker);
+        Transport transport = Transport.best();
+        this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway");
+        int low = Math.max(1, options.maxOutboundBuffer() / 2);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, options.maxOutboundBuffer()))
+                .childHandler(new GatewayInitializer(options, sessions));
+        try {
+            this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "WebSockets");
+        } catch (RuntimeException e) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            broker.close();
+            throw e;
+        }
+        log.info("pushline-gateway listening for WebSockets on {}:{} (node {}, {}, {} transport)",
+                options.host(), port(), options.nodeId(), broker.describe(), transport.name().toLowerCase());
+    }
+
+    public int port() {
+        return Listeners.port(listener);
+    }
+
+    public LocalSessions sessions() {
+        return sessions;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        int open = sessions.connections();
+        sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
+        broker.close();
+        loops.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        log.info("pushline-gateway {} stopped; closed {} connections with 1001", options.nodeId(), open);
+    }
+}

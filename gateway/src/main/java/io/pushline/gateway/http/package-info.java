@@ -1,0 +1,2 @@
+/** Plain HTTP on the gateway port: everything that is not a WebSocket upgrade. */
+package io.pushline.gateway.http;

@@ -1,0 +1,178 @@
+package io.pushline.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.CharsetUtil;
+import io.pushline.broker.Broker;
+import io.pushline.broker.DeliveryListener;
+import io.pushline.common.protocol.CloseCodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * This node's uids and their connections: every tab and device of a uid gets its pushes. Subscribes a uid at the
+ * broker when its first local connection binds and unsubscribes it when the last one closes.
+ *
+ * <p>Delivery encodes a line once as a frame and writes a retained duplicate to each connection, so N tabs cost
+ * one copy of the payload. A connection whose outbound buffer is over the high-water mark is a slow consumer:
+ * it is closed with {@link CloseCodes#SLOW_CONSUMER} rather than allowed to grow the heap.
+ *
+ * <p>Thread-safe: transitions for one uid are serialized by {@link ConcurrentHashMap#compute}, which also keeps
+ * the broker calls for that uid in order; delivery reads the current connection array without locking.
+ */
+public final class LocalSessions implements DeliveryListener {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalSessions.class);
+    private static final Channel[] NONE = new Channel[0];
+
+    private final Map<String, Channel[]> byUid = new ConcurrentHashMap<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicLong framesDelivered = new AtomicLong();
+    private final AtomicLong slowConsumersClosed = new AtomicLong();
+    private final AtomicLong invalidLinesDropped = new AtomicLong();
+    private volatile Broker broker;
+
+    /** Set once, before the gateway accepts connections: the broker needs this registry as its listener first. */
+    public void attach(Broker broker) {
+        this.broker = broker;
+    }
+
+    public void bind(String uid, Channel channel) {
+        byUid.compute(uid, (k, channels) -> {
+            if (channels == null) {
+                broker.subscribe(uid).exceptionally(e -> {
+                    log.warn("gateway: subscribing uid {} failed ({}); it is retried when Redis answers", uid, e.getMessage());
+                    return null;
+                });
+                return new Channel[] {channel};
+            }
+            Channel[] more = Arrays.copyOf(channels, channels.length + 1);
+            more[channels.length] = channel;
+            return more;
+        });
+        connections.incrementAndGet();
+    }
+
+    public void unbind(String uid, Channel channel) {
+        boolean[] removed = {false};
+        byUid.computeIfPresent(uid, (k, channels) -> {
+            Channel[] rest = without(channels, channel);
+            removed[0] = rest.length != channels.length;
+            if (rest.length == 0) {
+                broker.unsubscribe(uid);
+                return null;
+            }
+            return rest;
+        });
+        if (removed[0]) {
+            connections.decrementAndGet();
+        }
+    }
+
+    private static Channel[] without(Channel[] channels, Channel channel) {
+        for (int i = 0; i < channels.length; i++) {
+            if (channels[i] == channel) {
+                if (channels.length == 1) {
+                    return NONE;
+                }
+                Channel[] rest = new Channel[channels.length - 1];
+                System.arraycopy(channels, 0, rest, 0, i);
+                System.arraycopy(channels, i + 1, rest, i, channels.length - i - 1);
+                return rest;
+            }
+        }
+        return channels;
+    }
+
+    @Override
+    public void onPush(String uid, byte[] line) {
+        Channel[] channels = byUid.get(uid);
+        if (channels != null) {
+            deliver(line, frame -> {
+                for (Channel ch : channels) {
+                    write(ch, frame);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void onBroadcast(byte[] line) {
+        deliver(line, frame -> byUid.values().forEach(channels -> {
+            for (Channel ch : channels) {
+                write(ch, frame);
+            }
+        }));
+    }
+
+    private void deliver(byte[] line, Consumer<TextWebSocketFrame> fanOut) {
+        ByteBuf content = Unpooled.wrappedBuffer(line);
+        // Lines from the ingest are valid JSON, but an operator's PUBLISH may not be valid UTF-8, and a browser
+        // fails the whole connection (1007) on such a text frame: drop the line instead.
+        if (!ByteBufUtil.isText(content, CharsetUtil.UTF_8)) {
+            invalidLinesDropped.incrementAndGet();
+            log.warn("gateway: dropped a published line that is not valid UTF-8 ({} bytes)", line.length);
+            return;
+        }
+        TextWebSocketFrame frame = new TextWebSocketFrame(content);
+        try {
+            fanOut.accept(frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void write(Channel ch, TextWebSocketFrame frame) {
+        if (ch.isWritable()) {
+            ch.writeAndFlush(frame.retainedDuplicate(), ch.voidPromise());
+            framesDelivered.incrementAndGet();
+        } else if (ch.isActive()) {
+            slowConsumersClosed.incrementAndGet();
+            log.info("gateway: closing slow consumer {} ({} bytes queued, limit {})", ch.remoteAddress(),
+                    ch.unsafe().outboundBuffer() == null ? 0 : ch.unsafe().outboundBuffer().totalPendingWriteBytes(),
+                    ch.config().getWriteBufferHighWaterMark());
+            ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"));
+            ch.close();
+        }
+    }
+
+    /** Closes every bound connection with {@code code}; used at shutdown. */
+    public void closeAll(int code, String reason) {
+        byUid.values().forEach(channels -> {
+            for (Channel ch : channels) {
+                ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> ch.close());
+            }
+        });
+    }
+
+    public int connections() {
+        return connections.get();
+    }
+
+    public int uids() {
+        return byUid.size();
+    }
+
+    public long framesDelivered() {
+        return framesDelivered.get();
+    }
+
+    public long slowConsumersClosed() {
+        return slowConsumersClosed.get();
+    }
+
+    public long invalidLinesDropped() {
+        return invalidLinesDropped.get();
+    }
+}

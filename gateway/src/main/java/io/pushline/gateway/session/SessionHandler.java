@@ -1,0 +1,98 @@
+package io.pushline.gateway.session;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pushline.common.protocol.CloseCodes;
+import io.pushline.common.protocol.Uid;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Binds a WebSocket to its uid, the seed's way: {@code ?uid=} in the handshake URL, or else the first text
+ * frame the page sends. Later frames are ignored. A uid outside the syntax closes with
+ * {@link CloseCodes#INVALID_UID}; no uid within the timeout closes with {@link CloseCodes#UID_TIMEOUT}.
+ *
+ * <p>One instance per connection; all its methods run on the connection's event loop.
+ */
+public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+
+    /** Name of the handler that serves plain HTTP; removed after the upgrade, when it is dead weight. */
+    public static final String HTTP_HANDLER_NAME = "http-handler";
+
+    private final LocalSessions sessions;
+    private final Duration uidTimeout;
+    private String uid;
+    /** Set once the connection is being closed for a bad or missing uid: later frames must not bind. */
+    private boolean refused;
+    private ScheduledFuture<?> uidDeadline;
+
+    public SessionHandler(LocalSessions sessions, Duration uidTimeout) {
+        this.sessions = sessions;
+        this.uidTimeout = uidTimeout;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof HandshakeComplete handshake) {
+            if (ctx.pipeline().get(HTTP_HANDLER_NAME) != null) {
+                ctx.pipeline().remove(HTTP_HANDLER_NAME);
+            }
+            List<String> fromQuery = new QueryStringDecoder(handshake.requestUri()).parameters().get("uid");
+            if (fromQuery != null && !fromQuery.isEmpty()) {
+                bind(ctx, fromQuery.get(0));
+            } else {
+                uidDeadline = ctx.executor().schedule(() -> {
+                    refused = true;
+                    close(ctx, CloseCodes.UID_TIMEOUT, "no uid within " + uidTimeout.toMillis() + "ms");
+                }, uidTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (uid == null && !refused && frame instanceof TextWebSocketFrame text) {
+            if (uidDeadline != null) {
+                uidDeadline.cancel(false);
+            }
+            bind(ctx, text.text());
+        }
+        // Anything else (frames after the uid, binary frames) has no meaning yet and is dropped.
+    }
+
+    private void bind(ChannelHandlerContext ctx, String candidate) {
+        if (!Uid.isValid(candidate)) {
+            refused = true;
+            close(ctx, CloseCodes.INVALID_UID, "invalid uid: must be " + Uid.describe());
+            return;
+        }
+        uid = candidate;
+        sessions.bind(uid, ctx.channel());
+    }
+
+    private static void close(ChannelHandlerContext ctx, int code, String reason) {
+        ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (uidDeadline != null) {
+            uidDeadline.cancel(false);
+        }
+        if (uid != null) {
+            sessions.unbind(uid, ctx.channel());
+        }
+        super.channelInactive(ctx);
+    }
+}

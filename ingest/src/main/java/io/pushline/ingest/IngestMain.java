@@ -1,0 +1,42 @@
+package io.pushline.ingest;
+
+import io.pushline.broker.DeliveryListener;
+import io.pushline.broker.redis.RedisBroker;
+import io.pushline.common.config.RedisOptions;
+import io.pushline.common.config.ServiceRunner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code java -jar pushline-ingest.jar}: the text port of a multi-node deployment (Redis required). */
+@Command(name = "pushline-ingest", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Takes JSON push lines over TCP, publishes them through Redis and answers ok or fail.")
+public final class IngestMain implements Callable<Integer> {
+
+    @Mixin
+    IngestOptions ingest;
+    @Mixin
+    RedisOptions redis;
+
+    @Override
+    public Integer call() {
+        return ServiceRunner.run("pushline-ingest", () -> {
+            redis.validate();
+            ingest.validate();
+            if (!redis.hasRedis()) {
+                throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone ingest; "
+                        + "for one process without Redis run pushline-all.jar");
+            }
+            return new IngestServer(ingest, new RedisBroker(redis, "ingest-" + ProcessHandle.current().pid(), DeliveryListener.NONE));
+        });
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new IngestMain()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

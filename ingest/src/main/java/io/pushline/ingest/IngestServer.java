@@ -1,0 +1,70 @@
+package io.pushline.ingest;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.pushline.broker.Broker;
+import io.pushline.common.netty.Listeners;
+import io.pushline.common.netty.Transport;
+import io.pushline.ingest.line.IngestStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running ingest: owns its event loops, its listener and its broker (a publishing-only node), and closes them
+ * in reverse order. On close it stops accepting, lets lines already read get their reply, then releases the
+ * broker.
+ */
+public final class IngestServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
+    static final int ACCEPT_BACKLOG = 4_096;
+
+    private final Broker broker;
+    private final IngestStats stats = new IngestStats();
+    private final EventLoopGroup loops;
+    private final Channel listener;
+
+    /** @throws io.pushline.common.config.StartupException when the port cannot be bound */
+    public IngestServer(IngestOptions options, Broker broker) {
+        this.broker = broker;
+        Transport transport = Transport.best();
+        this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "ingest");
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new IngestInitializer(options, broker, stats));
+        try {
+            this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");
+        } catch (RuntimeException e) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            broker.close();
+            throw e;
+        }
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes)",
+                options.host(), port(), broker.describe(), options.maxLineLength());
+    }
+
+    public int port() {
+        return Listeners.port(listener);
+    }
+
+    public IngestStats stats() {
+        return stats;
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        // The quiet period lets replies of lines already read reach their clients before connections close.
+        loops.shutdownGracefully(200, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        broker.close();
+        log.info("pushline-ingest stopped");
+    }
+}
