@@ -13,7 +13,7 @@ public final class Brokers {
 
     /**
      * @param hub the process's memory hub, used only without a Redis URL
-     * @throws io.pushline.broker.redis.BrokerUnavailableException when Redis cannot be reached at start
+     * @throws io.pushline.common.config.StartupException when Redis cannot be reached at start
      */
     public static Broker create(RedisOptions options, String nodeId, DeliveryListener listener, MemoryHub hub) {
         if (options.hasRedis()) {

@@ -13,6 +13,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.pushline.common.config.RedisOptions;
+import io.pushline.common.config.StartupException;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -66,17 +67,10 @@ final class RedisConnections implements AutoCloseable {
             }
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             resources.shutdown(0, 1, TimeUnit.SECONDS);
-            throw new BrokerUnavailableException("cannot connect to Redis at " + options.masked() + ": " + rootMessage(e), e);
+            throw StartupException.of("cannot connect to Redis at " + options.masked(), e);
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-    }
 
     boolean isOpen() {
         return commands.isOpen() && pubsub.isOpen();

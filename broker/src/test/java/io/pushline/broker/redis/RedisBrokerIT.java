@@ -4,6 +4,7 @@ import io.pushline.broker.Broker;
 import io.pushline.broker.BrokerContract;
 import io.pushline.broker.DeliveryListener;
 import io.pushline.common.config.RedisOptions;
+import io.pushline.common.config.StartupException;
 import io.pushline.common.redis.RedisNames;
 import io.pushline.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -97,7 +98,7 @@ class RedisBrokerIT extends BrokerContract {
     @Test
     void anUnreachableRedisIsReportedWithItsAddress() {
         RedisOptions nowhere = new RedisOptions("redis://127.0.0.1:1", prefix, Duration.ofSeconds(30));
-        BrokerUnavailableException e = assertThrows(BrokerUnavailableException.class,
+        StartupException e = assertThrows(StartupException.class,
                 () -> new RedisBroker(nowhere, "n", DeliveryListener.NONE));
         assertTrue(e.getMessage().contains("redis://127.0.0.1:1"), e.getMessage());
     }

@@ -11,4 +11,19 @@ public final class StartupException extends RuntimeException {
     public StartupException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** "what failed: root cause", with the root cause's message stripped of native-transport noise. */
+    public static StartupException of(String what, Throwable cause) {
+        return new StartupException(what + ": " + rootCause(cause), cause);
+    }
+
+    static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        // Netty's epoll transport says "bind(..) failed with error(-98): Address already in use".
+        return m.replaceFirst("^\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
+    }
 }

@@ -17,8 +17,7 @@ public final class Listeners {
         try {
             return bootstrap.bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
         } catch (Exception e) {
-            String cause = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            throw new StartupException("cannot listen for " + what + " on " + host + ":" + port + ": " + cause, e);
+            throw StartupException.of("cannot listen for " + what + " on " + host + ":" + port, e);
         }
     }
 

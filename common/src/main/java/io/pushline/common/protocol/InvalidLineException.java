@@ -10,7 +10,7 @@ public final class InvalidLineException extends Exception {
 
     /** Why a line was refused; also the label of the refused-lines metric. */
     public enum Reason {
-        INVALID_JSON, NOT_AN_OBJECT, MISSING_UID, INVALID_UID, AMBIGUOUS_TARGET, TOO_LONG, TOO_MANY_UIDS
+        INVALID_UTF8, INVALID_JSON, NOT_AN_OBJECT, MISSING_UID, INVALID_UID, AMBIGUOUS_TARGET, TOO_LONG, TOO_MANY_UIDS
     }
 
     private final Reason reason;

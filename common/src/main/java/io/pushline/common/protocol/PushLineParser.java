@@ -5,9 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.pushline.common.protocol.InvalidLineException.Reason;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,6 +45,11 @@ public final class PushLineParser {
 
     /** Parses {@code length} bytes of UTF-8 from {@code bytes} at {@code offset}. */
     public static PushTarget parse(byte[] bytes, int offset, int length) throws InvalidLineException {
+        // Jackson decodes only the strings it is asked for, and even then admits encoded surrogates and overlong
+        // forms, all of which a browser refuses in a text frame (1007): check the whole line strictly first.
+        if (!ByteBufUtil.isText(Unpooled.wrappedBuffer(bytes, offset, length), StandardCharsets.UTF_8)) {
+            throw new InvalidLineException(Reason.INVALID_UTF8, "the line is not valid UTF-8");
+        }
         try (JsonParser p = JSON.createParser(bytes, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidLineException(Reason.NOT_AN_OBJECT, "the line is not a JSON object");
@@ -74,7 +82,7 @@ public final class PushLineParser {
             }
             return new PushTarget(uids, false);
         } catch (IOException e) {
-            // Jackson reports malformed JSON, invalid UTF-8, raw control characters (NUL included),
+            // Jackson reports malformed JSON, raw control characters (NUL included),
             // duplicate keys and excessive nesting as parse exceptions.
             throw new InvalidLineException(Reason.INVALID_JSON, "invalid JSON: " + firstLine(e.getMessage()));
         }
