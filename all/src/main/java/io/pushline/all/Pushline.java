@@ -1,7 +1,6 @@
 package io.pushline.all;
 
 import io.pushline.broker.Brokers;
-import io.pushline.broker.DeliveryListener;
 import io.pushline.broker.memory.MemoryHub;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.gateway.GatewayOptions;
@@ -29,7 +28,7 @@ public final class Pushline implements AutoCloseable {
                 listener -> Brokers.create(redis, gatewayOptions.nodeId(), listener, hub));
         try {
             String ingestNode = gatewayOptions.nodeId() + "-ingest";
-            return new Pushline(gateway, new IngestServer(ingestOptions, Brokers.create(redis, ingestNode, DeliveryListener.NONE, hub)));
+            return new Pushline(gateway, new IngestServer(ingestOptions, Brokers.publisher(redis, ingestNode, hub)));
         } catch (RuntimeException e) {
             gateway.close();
             throw e;

@@ -1,6 +1,5 @@
 package io.pushline.all;
 
-import io.pushline.broker.DeliveryListener;
 import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.gateway.GatewayMain;
@@ -63,7 +62,7 @@ class GatewayProcessIT {
                 Map.of("PUSHLINE_REDIS_URL", redis.uri(), "PUSHLINE_REDIS_PREFIX", prefix));
         Matcher m = LISTENING.matcher(gateway.awaitLine(LISTENING, Duration.ofSeconds(20)));
         assertTrue(m.find());
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), new RedisBroker(options, "ingest", DeliveryListener.NONE));
+        ingest = new IngestServer(IngestOptions.of(HOST, 0), RedisBroker.publisher(options, "ingest"));
         php = LineClient.connect(HOST, ingest.port());
         URI ws = URI.create("ws://" + HOST + ":" + m.group(1) + "/");
         page = Pages.open(ws, "victim", HOST, ingest.port());

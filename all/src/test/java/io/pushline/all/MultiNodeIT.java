@@ -1,6 +1,5 @@
 package io.pushline.all;
 
-import io.pushline.broker.DeliveryListener;
 import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.redis.RedisNames;
@@ -54,7 +53,7 @@ class MultiNodeIT {
         options = new RedisOptions(redis.uri(), "mn-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(30));
         gatewayA = gateway("gw-a");
         gatewayB = gateway("gw-b");
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), new RedisBroker(options, "ingest", DeliveryListener.NONE));
+        ingest = new IngestServer(IngestOptions.of(HOST, 0), RedisBroker.publisher(options, "ingest"));
     }
 
     private GatewayServer gateway(String nodeId) {

@@ -21,4 +21,12 @@ public final class Brokers {
         }
         return new MemoryBroker(hub, listener);
     }
+
+    /** A broker that only publishes (an ingest): on Redis it opens no pub/sub connection and keeps no presence. */
+    public static Broker publisher(RedisOptions options, String name, MemoryHub hub) {
+        if (options.hasRedis()) {
+            return RedisBroker.publisher(options, name);
+        }
+        return new MemoryBroker(hub, DeliveryListener.NONE);
+    }
 }

@@ -2,6 +2,7 @@ package io.pushline.gateway;
 
 import io.pushline.common.config.DurationConverter;
 import io.pushline.common.config.PortOption;
+import io.pushline.common.protocol.Uid;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -71,6 +72,10 @@ public final class GatewayOptions {
         }
         if (nodeId == null || nodeId.isBlank()) {
             nodeId = hostname() + ":" + (port == 0 ? "0-" + ProcessHandle.current().pid() : Integer.toString(port));
+        }
+        // The node id is a hash tag in Redis names, like a uid: the same syntax keeps it from breaking out.
+        if (!Uid.isValid(nodeId)) {
+            throw new IllegalArgumentException("--node-id (PUSHLINE_NODE_ID) must be " + Uid.describe() + ", got '" + nodeId + "'");
         }
         return this;
     }

@@ -1,6 +1,5 @@
 package io.pushline.ingest;
 
-import io.pushline.broker.DeliveryListener;
 import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.ServiceRunner;
@@ -29,7 +28,7 @@ public final class IngestMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone ingest; "
                         + "for one process without Redis run pushline-all.jar");
             }
-            return new IngestServer(ingest, new RedisBroker(redis, "ingest-" + ProcessHandle.current().pid(), DeliveryListener.NONE));
+            return new IngestServer(ingest, RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid()));
         });
     }
 

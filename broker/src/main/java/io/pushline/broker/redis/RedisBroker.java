@@ -4,15 +4,16 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.pushline.common.config.RedisOptions;
+import io.pushline.common.config.StartupException;
 import io.pushline.common.redis.RedisNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,74 +35,120 @@ import java.util.concurrent.TimeUnit;
  * the subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that arrives
  * after the uid left (or rejoined) is ignored by generation.
  *
- * <p>Recovery: anything that failed while Redis was unreachable is remembered and set right by
- * {@link #resync()} when a connection comes back: every joined uid resubscribed and its presence re-asserted,
- * every left uid unsubscribed and its presence removed.
+ * <p>Recovery: what failed while Redis was unreachable is remembered and set right by {@link #resync()} when a
+ * connection comes back (every joined uid resubscribed and its presence re-asserted, every uid that left
+ * unsubscribed and withdrawn). A pub/sub connection that is open but no longer receives (a network black hole,
+ * a demoted master) is found by a canary the node publishes to itself, and replaced.
+ *
+ * <p>Publishing goes through a circuit breaker: while Redis fails, publishes fail at once.
  */
 public final class RedisBroker implements Broker {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final LuaScript PUSH = LuaScript.load("push.lua");
-    private static final LuaScript TOUCH = LuaScript.load("touch.lua");
     /** Channels per SUBSCRIBE when resubscribing many uids at once. */
     private static final int RESUBSCRIBE_BATCH = 512;
-    /** Delay before retrying a resync that failed (Redis accepting connections but not yet commands). */
-    private static final Duration RESYNC_RETRY = Duration.ofMillis(250);
+    /** Delay before retrying a resync or a pub/sub replacement that failed. */
+    private static final Duration RETRY = Duration.ofMillis(250);
+    /** How often a node publishes its canary; and how long without one before its pub/sub counts as dead. */
+    static final Duration CANARY_INTERVAL = Duration.ofSeconds(3);
+    static final Duration CANARY_SILENCE = Duration.ofSeconds(10);
 
     private final RedisNames names;
     private final String nodeId;
-    private final byte[] nodeIdBytes;
-    private final byte[] ttlMillis;
     private final Duration presenceTtl;
     private final DeliveryListener listener;
     private final RedisConnections redis;
     private final RedisAsyncCommands<String, byte[]> commands;
+    private final PublishBreaker breaker;
+    private final boolean subscriber;
 
+    // ---- subscriber state; all but the volatile flags are written under {@link #lock} ------------------------
     private final Object lock = new Object();
-    /** Uids this node holds, with the generation of their latest subscribe. Written under {@link #lock}. */
+    private RedisPresence presence;
+    private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    /** Uids this node holds, with the generation of their latest subscribe. */
     private final Map<String, Long> joined = new ConcurrentHashMap<>();
     /** Uids that left while their unsubscribe or presence removal could not reach Redis. */
     private final Set<String> leftDirty = ConcurrentHashMap.newKeySet();
     private long generation;
     private volatile boolean dirty;
+    private volatile boolean replacingPubSub;
+    private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
-    private final ScheduledFuture<?> heartbeat;
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
+    /**
+     * A gateway node: publishes, subscribes the uids it holds and keeps their presence. Withdraws whatever
+     * presence a previous life of {@code nodeId} left behind before it returns.
+     *
+     * @throws StartupException when Redis cannot be reached
+     */
     public RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener) {
+        this(options, nodeId, listener, true);
+    }
+
+    /** A node that only publishes (an ingest): no pub/sub connection, no presence of its own. */
+    public static RedisBroker publisher(RedisOptions options, String name) {
+        return new RedisBroker(options, name, DeliveryListener.NONE, false);
+    }
+
+    private RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener, boolean subscriber) {
         this.names = options.names();
         this.nodeId = nodeId;
-        this.nodeIdBytes = nodeId.getBytes(StandardCharsets.UTF_8);
         this.presenceTtl = options.presenceTtl();
-        this.ttlMillis = Long.toString(presenceTtl.toMillis()).getBytes(StandardCharsets.US_ASCII);
         this.listener = listener;
+        this.subscriber = subscriber;
         this.redis = new RedisConnections(options);
         this.commands = redis.commands.async();
-        redis.pubsub.addListener(new Receiver());
-        Reconnects reconnects = new Reconnects();
-        redis.pubsub.addListener(reconnects);
-        redis.commands.addListener(reconnects);
+        this.breaker = new PublishBreaker(nodeId);
+        if (!subscriber) {
+            return;
+        }
+        try {
+            this.presence = new RedisPresence(commands, names, nodeId, presenceTtl);
+            int withdrawn = presence.withdrawPreviousLife().get(options.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+            if (withdrawn > 0) {
+                log.info("redis broker {}: withdrew {} presence entries left by this node id's previous life", nodeId, withdrawn);
+            }
+            this.pubsub = attach(redis.connectPubSub().get(RedisConnections.CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS));
+            pubsub.sync().subscribe(names.canaryChannel(nodeId));
+        } catch (Exception e) {
+            redis.close();
+            throw StartupException.of("cannot set up node " + nodeId + " in Redis at " + options.masked(), e);
+        }
+        redis.commands.addListener(new Reconnects());
         long every = Math.max(100, presenceTtl.toMillis() / 3);
-        this.heartbeat = redis.resources.eventExecutorGroup()
-                .scheduleAtFixedRate(this::refreshPresence, every, every, TimeUnit.MILLISECONDS);
+        timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::refreshPresence, every, every, TimeUnit.MILLISECONDS));
+        timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::checkCanary,
+                CANARY_INTERVAL.toMillis(), CANARY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private StatefulRedisPubSubConnection<String, byte[]> attach(StatefulRedisPubSubConnection<String, byte[]> connection) {
+        connection.addListener(new Receiver());
+        connection.addListener(new Reconnects());
+        return connection;
     }
 
     // ---- publishing side ------------------------------------------------------------------------------------
 
     @Override
     public CompletableFuture<Boolean> publish(String uid, byte[] line) {
-        return PUSH.run(commands, new String[] {names.presenceKey(uid), names.userChannel(uid)}, line)
+        return breaker.call(() -> PUSH.run(commands, new String[] {names.presenceKey(uid), names.userChannel(uid)}, line))
                 .thenApply(published -> published == 1L);
     }
 
     @Override
     public CompletableFuture<Boolean> broadcast(byte[] line) {
-        return commands.publish(names.broadcastChannel(), line).toCompletableFuture().thenApply(nodes -> nodes > 0);
+        return breaker.call(() -> commands.publish(names.broadcastChannel(), line).toCompletableFuture())
+                .thenApply(nodes -> nodes > 0);
     }
 
     // ---- subscribing side -----------------------------------------------------------------------------------
 
     @Override
     public CompletableFuture<Void> subscribe(String uid) {
+        requireSubscriber();
         CompletableFuture<Void> online = new CompletableFuture<>();
         long gen;
         CompletableFuture<Void> subscribed;
@@ -109,9 +156,9 @@ public final class RedisBroker implements Broker {
             gen = ++generation;
             leftDirty.remove(uid);
             joined.put(uid, gen);
-            subscribed = redis.pubsub.async().subscribe(names.userChannel(uid)).toCompletableFuture();
+            subscribed = pubsub.async().subscribe(names.userChannel(uid)).toCompletableFuture();
             if (joined.size() == 1) {
-                redis.pubsub.async().subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                pubsub.async().subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
             }
         }
         subscribed.whenComplete((ok, error) -> {
@@ -120,16 +167,16 @@ public final class RedisBroker implements Broker {
                 online.completeExceptionally(error);
                 return;
             }
-            CompletableFuture<Long> touched;
+            CompletableFuture<Void> added;
             synchronized (lock) {
                 Long current = joined.get(uid);
                 if (current == null || current != gen) {
                     online.complete(null); // left or rejoined meanwhile: the later transition decides
                     return;
                 }
-                touched = touch(uid);
+                added = presence.add(uid);
             }
-            touched.whenComplete((n, e) -> {
+            added.whenComplete((v, e) -> {
                 if (e != null) {
                     markDirty(e);
                     online.completeExceptionally(e);
@@ -143,24 +190,23 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void unsubscribe(String uid) {
+        requireSubscriber();
         synchronized (lock) {
             if (joined.remove(uid) == null) {
                 return;
             }
-            removePresence(uid).exceptionally(e -> leftDirty(uid, e));
-            redis.pubsub.async().unsubscribe(names.userChannel(uid)).exceptionally(e -> leftDirty(uid, e));
+            presence.remove(uid).exceptionally(e -> leftDirty(uid, e));
+            pubsub.async().unsubscribe(names.userChannel(uid)).exceptionally(e -> leftDirty(uid, e));
             if (joined.isEmpty()) {
-                redis.pubsub.async().unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                pubsub.async().unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
             }
         }
     }
 
-    private CompletableFuture<Long> touch(String uid) {
-        return TOUCH.run(commands, new String[] {names.presenceKey(uid)}, nodeIdBytes, ttlMillis);
-    }
-
-    private CompletableFuture<Long> removePresence(String uid) {
-        return commands.zrem(names.presenceKey(uid), nodeIdBytes).toCompletableFuture();
+    private void requireSubscriber() {
+        if (!subscriber) {
+            throw new UnsupportedOperationException("redis broker " + nodeId + " only publishes");
+        }
     }
 
     private <T> T markDirty(Throwable e) {
@@ -187,8 +233,9 @@ public final class RedisBroker implements Broker {
                 resync();
                 return;
             }
+            presence.refreshNodeList().exceptionally(this::markDirty);
             for (String uid : joined.keySet()) {
-                touch(uid).exceptionally(this::markDirty);
+                presence.touch(uid).exceptionally(this::markDirty);
             }
         } catch (RuntimeException e) {
             // An exception escaping a scheduled task cancels every later run: never let one out.
@@ -197,11 +244,63 @@ public final class RedisBroker implements Broker {
     }
 
     /**
+     * Publishes the canary, and replaces the pub/sub connection when canaries published successfully have
+     * stopped arriving: the connection is open but deaf.
+     */
+    private void checkCanary() {
+        try {
+            if (closed || replacingPubSub) {
+                return;
+            }
+            commands.publish(names.canaryChannel(nodeId), new byte[] {'1'}).thenAccept(receivers -> {
+                long silentMs = (System.nanoTime() - lastCanaryNanos) / 1_000_000;
+                if (silentMs > CANARY_SILENCE.toMillis() && !replacingPubSub && !closed) {
+                    log.warn("redis broker {}: pub/sub connection received nothing for {} ms while Redis answers commands "
+                            + "(Redis sees {} subscribers of the canary); replacing it", nodeId, silentMs, receivers);
+                    replacePubSub();
+                }
+            });
+        } catch (RuntimeException e) {
+            log.error("redis broker {}: canary check failed", nodeId, e);
+        }
+    }
+
+    private void replacePubSub() {
+        StatefulRedisPubSubConnection<String, byte[]> deaf;
+        synchronized (lock) {
+            replacingPubSub = true;
+            dirty = true;
+            deaf = pubsub;
+        }
+        deaf.closeAsync();
+        redis.connectPubSub().whenComplete((fresh, e) -> {
+            if (closed) {
+                if (fresh != null) {
+                    fresh.closeAsync();
+                }
+                return;
+            }
+            if (e != null) {
+                log.warn("redis broker {}: could not open a new pub/sub connection ({}); retrying", nodeId, e.getMessage());
+                redis.resources.eventExecutorGroup().schedule(this::replacePubSub, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            synchronized (lock) {
+                pubsub = attach(fresh);
+                lastCanaryNanos = System.nanoTime();
+                replacingPubSub = false;
+            }
+            log.info("redis broker {}: pub/sub connection replaced", nodeId);
+            resync();
+        });
+    }
+
+    /**
      * Makes Redis match this node's state: subscriptions and presence for every joined uid, none for the uids
      * that left while Redis could not be told. Idempotent; retried until it succeeds.
      */
     void resync() {
-        if (closed) {
+        if (closed || replacingPubSub) {
             return;
         }
         dirty = false;
@@ -209,30 +308,30 @@ public final class RedisBroker implements Broker {
         List<String> channels = new ArrayList<>(RESUBSCRIBE_BATCH);
         synchronized (lock) {
             for (String uid : leftDirty) {
-                CompletableFuture<Void> cleared = CompletableFuture.allOf(removePresence(uid),
-                        redis.pubsub.async().unsubscribe(names.userChannel(uid)).toCompletableFuture());
+                CompletableFuture<Void> cleared = CompletableFuture.allOf(presence.remove(uid),
+                        pubsub.async().unsubscribe(names.userChannel(uid)).toCompletableFuture());
                 steps.add(cleared.thenRun(() -> leftDirty.remove(uid)));
             }
+            channels.add(names.canaryChannel(nodeId));
             if (!joined.isEmpty()) {
                 channels.add(names.broadcastChannel());
             }
             for (String uid : joined.keySet()) {
                 channels.add(names.userChannel(uid));
                 if (channels.size() == RESUBSCRIBE_BATCH) {
-                    steps.add(redis.pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
+                    steps.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
                     channels.clear();
                 }
-                steps.add(touch(uid));
+                steps.add(presence.add(uid));
             }
-            if (!channels.isEmpty()) {
-                steps.add(redis.pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
-            }
+            steps.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
+            steps.add(presence.refreshNodeList());
         }
         CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
             if (e != null) {
                 dirty = true;
                 if (!closed) {
-                    redis.resources.eventExecutorGroup().schedule(this::resync, RESYNC_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                    redis.resources.eventExecutorGroup().schedule(this::resync, RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 }
             } else {
                 log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
@@ -242,12 +341,24 @@ public final class RedisBroker implements Broker {
 
     @Override
     public boolean isHealthy() {
-        return !closed && !dirty && redis.isOpen();
+        if (closed || !redis.commands.isOpen()) {
+            return false;
+        }
+        if (!subscriber) {
+            return true;
+        }
+        boolean canaryFresh = System.nanoTime() - lastCanaryNanos <= CANARY_SILENCE.toNanos();
+        return !dirty && !replacingPubSub && pubsub.isOpen() && canaryFresh;
     }
 
     @Override
     public String describe() {
         return "redis broker (node " + nodeId + ", prefix " + names.prefix() + ", presence ttl " + presenceTtl.toSeconds() + "s)";
+    }
+
+    /** The publish circuit's state, for metrics and readiness. */
+    public io.github.resilience4j.circuitbreaker.CircuitBreaker.State publishCircuitState() {
+        return breaker.state();
     }
 
     /** Number of uids this node holds; for metrics and tests. */
@@ -261,19 +372,22 @@ public final class RedisBroker implements Broker {
             return;
         }
         closed = true;
-        heartbeat.cancel(false);
-        List<CompletableFuture<?>> removals = new ArrayList<>();
-        synchronized (lock) {
-            for (String uid : joined.keySet()) {
-                removals.add(removePresence(uid));
+        timers.forEach(t -> t.cancel(false));
+        if (subscriber) {
+            List<CompletableFuture<?>> removals = new ArrayList<>();
+            synchronized (lock) {
+                for (String uid : joined.keySet()) {
+                    removals.add(presence.remove(uid));
+                }
+                joined.clear();
             }
-            joined.clear();
-        }
-        try {
-            CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.warn("redis broker {}: could not remove all presence on close ({}); it expires within {}s",
-                    nodeId, e.toString(), presenceTtl.toSeconds());
+            try {
+                CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("redis broker {}: could not remove all presence on close ({}); it expires within {}s",
+                        nodeId, e.toString(), presenceTtl.toSeconds());
+            }
+            pubsub.close();
         }
         redis.close();
     }
@@ -290,6 +404,8 @@ public final class RedisBroker implements Broker {
                 String uid = names.uidOfUserChannel(channel);
                 if (uid != null) {
                     listener.onPush(uid, message);
+                } else if (channel.equals(names.canaryChannel(nodeId))) {
+                    lastCanaryNanos = System.nanoTime();
                 }
             } catch (RuntimeException e) {
                 log.error("redis broker {}: delivery listener failed on channel {}", nodeId, channel, e);

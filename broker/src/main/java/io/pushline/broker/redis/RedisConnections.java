@@ -16,11 +16,12 @@ import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.StartupException;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Lettuce machinery of one node: client resources, one command connection and one pub/sub connection, with
- * the options that keep them bounded. Owns them and closes them in reverse order.
+ * The Lettuce machinery of one node: client resources, a command connection, and (for a gateway) a pub/sub
+ * connection, with the options that keep them bounded. Owns them and closes them in reverse order.
  */
 final class RedisConnections implements AutoCloseable {
 
@@ -32,14 +33,18 @@ final class RedisConnections implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Lettuce's default back-off grows to 30 s; a push system must be back within seconds of Redis. */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
+    static final Duration KEEPALIVE_IDLE = Duration.ofSeconds(5);
+    static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(2);
+    static final int KEEPALIVE_PROBES = 3;
+    static final Duration TCP_USER_TIMEOUT = Duration.ofSeconds(10);
 
     final ClientResources resources;
     final RedisClient client;
     final StatefulRedisConnection<String, byte[]> commands;
-    final StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    private final RedisURI uri;
 
     RedisConnections(RedisOptions options) {
-        RedisURI uri = RedisURI.create(options.url());
+        this.uri = RedisURI.create(options.url());
         uri.setTimeout(options.commandTimeout());
         this.resources = ClientResources.builder()
                 .ioThreadPoolSize(2)
@@ -54,32 +59,37 @@ final class RedisConnections implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(MAX_QUEUED_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).tcpNoDelay(true).build())
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(CONNECT_TIMEOUT)
+                        .tcpNoDelay(true)
+                        // A peer that vanishes (a network black hole drops packets) is found by the kernel within
+                        // seconds, not the default two hours, and Lettuce reconnects: keepalive probes an idle
+                        // connection, the user timeout bounds how long written data may stay unacknowledged.
+                        .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
+                                .idle(KEEPALIVE_IDLE).interval(KEEPALIVE_INTERVAL).count(KEEPALIVE_PROBES).build())
+                        .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable().tcpUserTimeout(TCP_USER_TIMEOUT).build())
+                        .build())
                 .build());
-        StatefulRedisConnection<String, byte[]> cmd = null;
         try {
-            cmd = client.connect(CODEC);
-            this.commands = cmd;
-            this.pubsub = client.connectPubSub(CODEC);
+            this.commands = client.connect(CODEC, uri);
         } catch (RuntimeException e) {
-            if (cmd != null) {
-                cmd.close();
-            }
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            resources.shutdown(0, 1, TimeUnit.SECONDS);
+            shutdown();
             throw StartupException.of("cannot connect to Redis at " + options.masked(), e);
         }
     }
 
-
-    boolean isOpen() {
-        return commands.isOpen() && pubsub.isOpen();
+    /** Opens a pub/sub connection (at start, and to replace one that stopped receiving). */
+    CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connectPubSub() {
+        return client.connectPubSubAsync(CODEC, uri).toCompletableFuture();
     }
 
     @Override
     public void close() {
-        pubsub.close();
         commands.close();
+        shutdown();
+    }
+
+    private void shutdown() {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }

@@ -14,7 +14,7 @@ public final class RedisOptions {
 
     public static final Duration DEFAULT_PRESENCE_TTL = Duration.ofSeconds(30);
     public static final Duration MIN_PRESENCE_TTL = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(500);
 
     @Option(names = "--redis-url", paramLabel = "URL", defaultValue = "${env:PUSHLINE_REDIS_URL}",
             description = "Redis to broker through, e.g. redis://host:6379 or rediss://user:pass@host:6380/0. "
@@ -32,7 +32,7 @@ public final class RedisOptions {
     Duration presenceTtl;
 
     @Option(names = "--redis-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:PUSHLINE_REDIS_TIMEOUT:-1s}",
+            defaultValue = "${env:PUSHLINE_REDIS_TIMEOUT:-500ms}",
             description = "How long one Redis command may take before it counts as failed (an ingest line then gets fail). "
                     + "Env: PUSHLINE_REDIS_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration commandTimeout;

@@ -15,6 +15,10 @@ import java.nio.charset.StandardCharsets;
  *       clock, epoch ms) until which that node vouches for the uid. The uid is online while a score is in the
  *       future.</li>
  *   <li>{@code <prefix>:broadcast}: the channel for lines addressed to every connected client.</li>
+ *   <li>{@code <prefix>:node:{<node>}:uids}: a set of the uids a gateway node holds, so that a node restarted
+ *       with the same id can withdraw the presence its previous life left behind.</li>
+ *   <li>{@code <prefix>:node:{<node>}:canary}: a channel a node publishes to itself to prove its pub/sub
+ *       connection still receives.</li>
  * </ul>
  * The uid is a hash tag ({@code {uid}}), so a uid's channel and presence key live in one Redis Cluster slot and
  * a single script may touch both. {@link Uid} forbids braces, so a uid cannot break out of its tag.
@@ -56,6 +60,14 @@ public final class RedisNames {
 
     public String broadcastChannel() {
         return broadcastChannel;
+    }
+
+    public String nodeUidsKey(String nodeId) {
+        return prefix + ":node:{" + nodeId + "}:uids";
+    }
+
+    public String canaryChannel(String nodeId) {
+        return prefix + ":node:{" + nodeId + "}:canary";
     }
 
     /** The pattern matching every presence key, for SCAN. */

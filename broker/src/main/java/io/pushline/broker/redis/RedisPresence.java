@@ -1,0 +1,77 @@
+package io.pushline.broker.redis;
+
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.pushline.common.redis.RedisNames;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One gateway node's presence writes. Per uid, the node vouches in {@code presence:{uid}} until a time on
+ * Redis's clock; besides, it lists its uids in {@code node:{id}:uids}, so that after a crash its next life can
+ * withdraw what the previous one left behind. The two live in different Cluster slots and are written by
+ * separate commands, never by one script. Thread-safe (Lettuce's async API is).
+ */
+final class RedisPresence {
+
+    private static final LuaScript TOUCH = LuaScript.load("touch.lua");
+
+    private final RedisAsyncCommands<String, byte[]> redis;
+    private final RedisNames names;
+    private final String nodeUidsKey;
+    private final byte[] nodeId;
+    private final byte[] ttlMillis;
+    private final Duration ttl;
+
+    RedisPresence(RedisAsyncCommands<String, byte[]> redis, RedisNames names, String nodeId, Duration ttl) {
+        this.redis = redis;
+        this.names = names;
+        this.nodeUidsKey = names.nodeUidsKey(nodeId);
+        this.nodeId = nodeId.getBytes(StandardCharsets.UTF_8);
+        this.ttl = ttl;
+        this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Vouches for {@code uid} until now + TTL, and lists it as this node's. */
+    CompletableFuture<Void> add(String uid) {
+        return CompletableFuture.allOf(touch(uid), redis.sadd(nodeUidsKey, bytes(uid)).toCompletableFuture());
+    }
+
+    /** Vouches again, without touching the node's list (the heartbeat's job for every uid held). */
+    CompletableFuture<Long> touch(String uid) {
+        return TOUCH.run(redis, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
+    }
+
+    CompletableFuture<Void> remove(String uid) {
+        return CompletableFuture.allOf(redis.zrem(names.presenceKey(uid), nodeId).toCompletableFuture(),
+                redis.srem(nodeUidsKey, bytes(uid)).toCompletableFuture());
+    }
+
+    /** The node's list lives as long as its entries could: refreshed with them. */
+    CompletableFuture<Boolean> refreshNodeList() {
+        return redis.pexpire(nodeUidsKey, ttl.toMillis()).toCompletableFuture();
+    }
+
+    /**
+     * Withdraws every entry a previous life of this node id left behind (it crashed, or lost Redis while it
+     * stopped), then forgets its list. Called once at start, before the node takes connections.
+     *
+     * @return how many uids were withdrawn
+     */
+    CompletableFuture<Integer> withdrawPreviousLife() {
+        return redis.smembers(nodeUidsKey).toCompletableFuture().thenCompose(previous -> {
+            List<CompletableFuture<Long>> removals = previous.stream()
+                    .map(uid -> redis.zrem(names.presenceKey(new String(uid, StandardCharsets.UTF_8)), nodeId).toCompletableFuture())
+                    .toList();
+            return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
+                    .thenCompose(v -> redis.del(nodeUidsKey).toCompletableFuture())
+                    .thenApply(v -> previous.size());
+        });
+    }
+
+    private static byte[] bytes(String uid) {
+        return uid.getBytes(StandardCharsets.UTF_8);
+    }
+}

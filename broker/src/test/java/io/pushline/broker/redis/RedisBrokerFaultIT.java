@@ -1,0 +1,245 @@
+package io.pushline.broker.redis;
+
+import io.pushline.broker.BrokerContract.Delivery;
+import io.pushline.broker.BrokerContract.Recorder;
+import io.pushline.common.config.RedisOptions;
+import io.pushline.common.redis.RedisNames;
+import io.pushline.testkit.RedisServer;
+import io.pushline.testkit.TcpProxy;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Redis faults against a real redis-server that the test kills and restarts (with empty data), and a real TCP
+ * proxy that black-holes a connection. Each test has its own server, since each breaks it.
+ */
+class RedisBrokerFaultIT {
+
+    private RedisServer redis;
+    private RedisOptions options;
+    private RedisNames names;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        redis = RedisServer.start();
+        options = new RedisOptions(redis.uri(), "fault-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(30));
+        names = options.names();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        redis.close();
+    }
+
+    private RedisBroker node(String id, Recorder recorder, RedisOptions o) {
+        RedisBroker b = new RedisBroker(o, id, recorder);
+        closeables.add(0, b);
+        return b;
+    }
+
+    private RedisBroker publisher() {
+        RedisBroker b = RedisBroker.publisher(options, "ingest");
+        closeables.add(0, b);
+        return b;
+    }
+
+    private static byte[] line(String uid) {
+        return ("{\"uid\":\"" + uid + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Waits for a condition on an outside process that offers no notification (Redis state, a restart), polling
+     * every 20 ms; returns how long it took.
+     */
+    private static long awaitTrue(Duration limit, BooleanSupplier condition, String what) {
+        long start = System.nanoTime();
+        Awaitility.await(what).atMost(limit).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private static boolean publishes(RedisBroker publisher, String uid) {
+        try {
+            return publisher.publish(uid, line(uid)).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void afterARedisRestartWithEmptyDataPushesFlowAgainWithin5Seconds() throws Exception {
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-1", gateway, options);
+        RedisBroker ingest = publisher();
+        node.subscribe("alice").get(5, TimeUnit.SECONDS);
+        assertTrue(ingest.publish("alice", line("alice")).get(5, TimeUnit.SECONDS));
+        gateway.take();
+
+        redis.restart(); // returns once Redis accepts connections; its data is gone
+
+        long tookMs = awaitTrue(Duration.ofSeconds(5), () -> publishes(ingest, "alice"), "alice online again");
+        Delivery d = gateway.take();
+        assertEquals("alice", d.uid());
+        assertTrue(tookMs < 5_000, "recovered in " + tookMs + " ms");
+        awaitTrue(Duration.ofSeconds(5), node::isHealthy, "node healthy");
+    }
+
+    @Test
+    void uidsThatJoinOrLeaveDuringAnOutageMatchRedisExactlyAfterIt() throws Exception {
+        RedisBroker node = node("gw-1", new Recorder(), options);
+        node.subscribe("stays").get(5, TimeUnit.SECONDS);
+        node.subscribe("leaves").get(5, TimeUnit.SECONDS);
+
+        redis.kill();
+        CompletableFuture<Void> joining = node.subscribe("joins");
+        node.unsubscribe("leaves");
+        assertThrows(ExecutionException.class, () -> joining.get(5, TimeUnit.SECONDS), "Redis is down: the subscribe fails");
+        assertFalse(node.isHealthy());
+        redis.restart();
+
+        awaitTrue(Duration.ofSeconds(5), () -> node.isHealthy()
+                && numsub("stays") == 1 && numsub("joins") == 1 && numsub("leaves") == 0, "subscriptions match");
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("stays"), "0", "-1"));
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("joins"), "0", "-1"));
+        assertEquals("[]", redis.command("ZRANGE", names.presenceKey("leaves"), "0", "-1"));
+        assertEquals("[joins, stays]", sorted(redis.command("SMEMBERS", names.nodeUidsKey("gw-1"))));
+    }
+
+    @Test
+    void aUidThatLeavesWhileRedisIsUpButAfterAnOutageIsUnsubscribed() throws Exception {
+        // Lettuce re-subscribes the channels it knew on reconnect; one the node left during the outage must not come back.
+        RedisBroker node = node("gw-1", new Recorder(), options);
+        node.subscribe("gone").get(5, TimeUnit.SECONDS);
+        redis.kill();
+        node.unsubscribe("gone");
+        redis.restart();
+
+        awaitTrue(Duration.ofSeconds(5), node::isHealthy, "node healthy");
+        assertEquals(0, numsub("gone"));
+    }
+
+    private long numsub(String uid) {
+        String reply = redis.command("PUBSUB", "NUMSUB", names.userChannel(uid));
+        return Long.parseLong(reply.replaceAll(".*, (\\d+)\\]$", "$1"));
+    }
+
+    private static String sorted(String list) {
+        List<String> items = new ArrayList<>(List.of(list.substring(1, list.length() - 1).split(", ")));
+        items.sort(null);
+        return items.toString();
+    }
+
+    @Test
+    void whileRedisIsDownEveryPublishFailsWithinOneSecondAndThenAtOnce() throws Exception {
+        RedisBroker ingest = publisher();
+        redis.kill();
+
+        for (int i = 0; i < 30; i++) {
+            long t0 = System.nanoTime();
+            CompletableFuture<Boolean> f = ingest.publish("anyone", line("anyone"));
+            assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS), "publish " + i + " must fail, not hang");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 1_000, "publish " + i + " took " + ms + " ms");
+        }
+        assertEquals(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN, breakerState(ingest), "the circuit opened");
+
+        redis.restart();
+        awaitTrue(Duration.ofSeconds(5), () -> {
+            try {
+                ingest.publish("anyone", line("anyone")).get(1, TimeUnit.SECONDS);
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        }, "publishes succeed again without any restart of the ingest");
+    }
+
+    private static io.github.resilience4j.circuitbreaker.CircuitBreaker.State breakerState(RedisBroker b) {
+        return b.publishCircuitState();
+    }
+
+    @Test
+    void nothingPublishedDuringAnOutageIsReplayedAfterIt() throws Exception {
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-1", gateway, options);
+        node.subscribe("bob").get(5, TimeUnit.SECONDS);
+        RedisBroker ingest = publisher();
+
+        redis.kill();
+        for (int i = 0; i < 20; i++) {
+            CompletableFuture<Boolean> f = ingest.publish("bob", ("{\"uid\":\"bob\",\"during\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+            assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS));
+        }
+        redis.restart();
+        awaitTrue(Duration.ofSeconds(5), () -> publishes(ingest, "bob"), "bob online again");
+
+        Delivery first = gateway.take();
+        assertEquals("{\"uid\":\"bob\"}", new String(first.line(), StandardCharsets.UTF_8), "the first delivery after the outage is the first push after it");
+    }
+
+    @Test
+    void aPubSubConnectionThatStopsReceivingIsFoundAndReplaced() throws Exception {
+        TcpProxy proxy = TcpProxy.to(redis.host(), redis.port());
+        closeables.add(proxy);
+        RedisOptions viaProxy = new RedisOptions("redis://127.0.0.1:" + proxy.port(), options.names().prefix(), Duration.ofSeconds(30));
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-deaf", gateway, viaProxy);
+        RedisBroker ingest = publisher();
+        node.subscribe("carol").get(5, TimeUnit.SECONDS);
+        assertTrue(ingest.publish("carol", line("carol")).get(5, TimeUnit.SECONDS));
+        gateway.take();
+        assertEquals(2, proxy.connections(), "the node's command and pub/sub connections");
+
+        proxy.blackhole(1); // the pub/sub connection stays open and hears nothing more
+        long t0 = System.nanoTime();
+
+        awaitTrue(Duration.ofSeconds(15), () -> !node.isHealthy(), "readiness reports the deaf connection");
+        awaitTrue(Duration.ofSeconds(20), node::isHealthy, "a new pub/sub connection is live");
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(tookMs <= 15_000 + 2_000, "replaced after " + tookMs + " ms");
+        assertTrue(ingest.publish("carol", line("carol")).get(5, TimeUnit.SECONDS));
+        Delivery d;
+        do {
+            d = gateway.take();
+        } while (d.uid() == null);
+        assertNotNull(d);
+        assertEquals("carol", d.uid());
+    }
+
+    @Test
+    void aRestartedNodeWithdrawsThePresenceItsPreviousLifeLeftBehind() throws Exception {
+        // What a crashed gateway "gw-phoenix" leaves: its list of uids and a presence entry vouching for 30 s more.
+        long redisNowMs = Long.parseLong(redis.command("TIME").replaceAll("^\\[(\\d+), .*", "$1")) * 1000;
+        redis.command("SADD", names.nodeUidsKey("gw-phoenix"), "dave");
+        redis.command("ZADD", names.presenceKey("dave"), Long.toString(redisNowMs + 30_000), "gw-phoenix");
+        redis.command("ZADD", names.presenceKey("dave"), Long.toString(redisNowMs + 30_000), "gw-other");
+        RedisBroker ingest = publisher();
+        assertTrue(ingest.publish("dave", line("dave")).get(5, TimeUnit.SECONDS));
+
+        node("gw-phoenix", new Recorder(), options);
+
+        assertEquals("[gw-other]", redis.command("ZRANGE", names.presenceKey("dave"), "0", "-1"), "only the other node's entry remains");
+        assertEquals("0", redis.command("EXISTS", names.nodeUidsKey("gw-phoenix")));
+    }
+}
