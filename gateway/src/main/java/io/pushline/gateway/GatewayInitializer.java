@@ -8,13 +8,17 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.pushline.gateway.http.HttpRequestHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.pushline.gateway.session.HeartbeatHandler;
 import io.pushline.gateway.session.LocalSessions;
 import io.pushline.gateway.session.SessionHandler;
 
+import java.util.concurrent.TimeUnit;
+
 /**
- * One browser connection's pipeline, top to bottom: HTTP codec, a bounded aggregator (a handshake has no body),
+ * One browser connection's pipeline, top to bottom: idle detection (raw bytes, so pongs count), HTTP codec, a bounded aggregator (a handshake has no body),
  * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close
- * codes), then the session (uid binding and delivery).
+ * codes), heartbeat (ping when quiet, close when silent), then the session (uid binding and delivery).
  */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -46,10 +50,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
+                .addLast("idle", new IdleStateHandler(options.idleTimeout().toMillis(), 0, options.pingInterval().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_BODY))
                 .addLast(SessionHandler.HTTP_HANDLER_NAME, HttpRequestHandler.INSTANCE)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
+                .addLast("heartbeat", HeartbeatHandler.INSTANCE)
                 .addLast("session", new SessionHandler(sessions, options.uidTimeout()));
     }
 }

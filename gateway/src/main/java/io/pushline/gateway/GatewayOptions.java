@@ -17,6 +17,8 @@ public final class GatewayOptions {
     public static final int DEFAULT_MAX_FRAME_SIZE = 65_536;
     public static final Duration DEFAULT_UID_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_OUTBOUND_BUFFER = 262_144;
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     @Option(names = "--ws-host", paramLabel = "HOST", defaultValue = "${env:PUSHLINE_WS_HOST:-" + DEFAULT_HOST + "}",
             description = "Address the WebSocket listener binds. Env: PUSHLINE_WS_HOST. Default: ${DEFAULT-VALUE}.")
@@ -48,6 +50,18 @@ public final class GatewayOptions {
                     + "Env: PUSHLINE_MAX_OUTBOUND_BUFFER. Default: ${DEFAULT-VALUE}.")
     int maxOutboundBuffer;
 
+    @Option(names = "--ping-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:PUSHLINE_PING_INTERVAL:-25s}",
+            description = "A connection quiet in both directions this long gets a WebSocket ping; keeps proxies from "
+                    + "dropping idle connections. Env: PUSHLINE_PING_INTERVAL. Default: ${DEFAULT-VALUE}.")
+    Duration pingInterval;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:PUSHLINE_IDLE_TIMEOUT:-60s}",
+            description = "A connection that sent nothing (pongs included) this long is closed, and its uid goes "
+                    + "offline. Must exceed --ping-interval. Env: PUSHLINE_IDLE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
+
     public GatewayOptions() {
     }
 
@@ -60,6 +74,8 @@ public final class GatewayOptions {
         o.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         o.uidTimeout = DEFAULT_UID_TIMEOUT;
         o.maxOutboundBuffer = DEFAULT_MAX_OUTBOUND_BUFFER;
+        o.pingInterval = DEFAULT_PING_INTERVAL;
+        o.idleTimeout = DEFAULT_IDLE_TIMEOUT;
         return o.validate();
     }
 
@@ -69,6 +85,11 @@ public final class GatewayOptions {
         PortOption.checkPositive(maxOutboundBuffer, "--max-outbound-buffer", "PUSHLINE_MAX_OUTBOUND_BUFFER");
         if (uidTimeout.isZero() || uidTimeout.isNegative()) {
             throw new IllegalArgumentException("--uid-timeout (PUSHLINE_UID_TIMEOUT) must be positive");
+        }
+        if (pingInterval.isZero() || pingInterval.isNegative() || idleTimeout.compareTo(pingInterval) <= 0) {
+            throw new IllegalArgumentException("--idle-timeout (PUSHLINE_IDLE_TIMEOUT, " + DurationConverter.format(idleTimeout)
+                    + ") must exceed a positive --ping-interval (PUSHLINE_PING_INTERVAL, " + DurationConverter.format(pingInterval)
+                    + "), or every healthy connection would be closed before it is pinged");
         }
         if (nodeId == null || nodeId.isBlank()) {
             nodeId = hostname() + ":" + (port == 0 ? "0-" + ProcessHandle.current().pid() : Integer.toString(port));
@@ -98,8 +119,11 @@ public final class GatewayOptions {
     public int maxFrameSize() { return maxFrameSize; }
     public Duration uidTimeout() { return uidTimeout; }
     public int maxOutboundBuffer() { return maxOutboundBuffer; }
+    public Duration pingInterval() { return pingInterval; }
+    public Duration idleTimeout() { return idleTimeout; }
 
     public GatewayOptions withNodeId(String id) { this.nodeId = id; return this; }
     public GatewayOptions withUidTimeout(Duration d) { this.uidTimeout = d; return this; }
     public GatewayOptions withMaxOutboundBuffer(int bytes) { this.maxOutboundBuffer = bytes; return this; }
+    public GatewayOptions withHeartbeat(Duration ping, Duration idle) { this.pingInterval = ping; this.idleTimeout = idle; return validate(); }
 }

@@ -164,7 +164,9 @@ public final class JavaProcess implements AutoCloseable {
     private void killTree() {
         // Children first: once the parent is gone they would be re-parented and harder to find.
         process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        // Through the ProcessHandle, like terminate(): Process.destroyForcibly() would also close our end of the
+        // output pipe at once, and the reader could lose the last lines the child printed before it died.
+        process.toHandle().destroyForcibly();
     }
 
     private void pump() {
@@ -177,7 +179,6 @@ public final class JavaProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             // The pipe breaks when the process is killed; that is the end of its output, not an error.
-            System.err.println("[" + name + "] DEBUG reader ended with " + e);
         } finally {
             output.end();
         }

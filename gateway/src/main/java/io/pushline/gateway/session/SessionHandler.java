@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
@@ -12,6 +13,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.common.protocol.Uid;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +32,8 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
 
     /** Name of the handler that serves plain HTTP; removed after the upgrade, when it is dead weight. */
     public static final String HTTP_HANDLER_NAME = "http-handler";
+
+    private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
     private final LocalSessions sessions;
     private final Duration uidTimeout;
@@ -83,6 +90,20 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
 
     private static void close(ChannelHandlerContext ctx, int code, String reason) {
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The end of the pipeline: protocol violations were already answered with their RFC 6455 close code by the
+     * decoder, and resets are the browser's business; neither deserves a stack trace in an operator's log.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException) {
+            log.debug("gateway: closing {} ({})", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("gateway: closing {} after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
     }
 
     @Override
