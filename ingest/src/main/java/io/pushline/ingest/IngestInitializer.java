@@ -1,33 +1,50 @@
 package io.pushline.ingest;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.broker.Broker;
+import io.pushline.common.netty.ConnectionLimit;
+import io.pushline.common.protocol.Replies;
 import io.pushline.ingest.line.IngestStats;
 import io.pushline.ingest.line.PushLineDecoder;
 import io.pushline.ingest.line.PushLineHandler;
 
 import java.util.concurrent.TimeUnit;
 
-/** One ingest connection's pipeline: idle detection, bounded line framing, publish and in-order replies. */
+/** One ingest connection's pipeline: the connection cap, idle detection, bounded line framing, publish and in-order replies. */
 final class IngestInitializer extends ChannelInitializer<SocketChannel> {
 
     private final IngestOptions options;
     private final Broker broker;
     private final IngestStats stats;
+    private final ConnectionLimit limit;
 
     IngestInitializer(IngestOptions options, Broker broker, IngestStats stats) {
         this.options = options;
         this.broker = broker;
         this.stats = stats;
+        this.limit = new ConnectionLimit(options.maxConnections(), IngestInitializer::refuse);
+    }
+
+    /** The ingest is full: the client's pending request gets the one answer it understands, then the close. */
+    private static void refuse(Channel ch) {
+        ch.writeAndFlush(Unpooled.wrappedBuffer(Replies.fail())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    ConnectionLimit limit() {
+        return limit;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
+                .addLast("limit", limit)
                 .addLast("idle", new IdleStateHandler(options.partialLineTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("lines", new PushLineDecoder(options.maxLineLength()))
-                .addLast("push", new PushLineHandler(broker, stats, options.maxInFlight()));
+                .addLast("push", new PushLineHandler(broker, stats, options.maxInFlight(), options.maxLineLength()));
     }
 }

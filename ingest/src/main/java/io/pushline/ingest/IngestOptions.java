@@ -15,6 +15,7 @@ public final class IngestOptions {
     public static final int DEFAULT_MAX_LINE_LENGTH = 65_536;
     public static final int DEFAULT_MAX_IN_FLIGHT = 1_024;
     public static final Duration DEFAULT_PARTIAL_LINE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_CONNECTIONS = 4_096;
 
     @Option(names = "--ingest-host", paramLabel = "HOST", defaultValue = "${env:PUSHLINE_INGEST_HOST:-" + DEFAULT_HOST + "}",
             description = "Address the ingest binds; 0.0.0.0 exposes it to the network. Env: PUSHLINE_INGEST_HOST. Default: ${DEFAULT-VALUE}.")
@@ -40,6 +41,12 @@ public final class IngestOptions {
                     + "connection between lines is kept). Env: PUSHLINE_PARTIAL_LINE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration partialLineTimeout;
 
+    @Option(names = "--ingest-max-connections", paramLabel = "COUNT",
+            defaultValue = "${env:PUSHLINE_INGEST_MAX_CONNECTIONS:-" + DEFAULT_MAX_CONNECTIONS + "}",
+            description = "Connections the ingest holds at once; one more is answered fail and closed. "
+                    + "Env: PUSHLINE_INGEST_MAX_CONNECTIONS. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
     public IngestOptions() {
     }
 
@@ -50,6 +57,7 @@ public final class IngestOptions {
         o.maxLineLength = DEFAULT_MAX_LINE_LENGTH;
         o.maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         o.partialLineTimeout = DEFAULT_PARTIAL_LINE_TIMEOUT;
+        o.maxConnections = DEFAULT_MAX_CONNECTIONS;
         return o.validate();
     }
 
@@ -57,6 +65,7 @@ public final class IngestOptions {
         PortOption.check(port, "--ingest-port", "PUSHLINE_INGEST_PORT");
         PortOption.checkPositive(maxLineLength, "--max-line-length", "PUSHLINE_MAX_LINE_LENGTH");
         PortOption.checkPositive(maxInFlight, "--max-in-flight", "PUSHLINE_MAX_IN_FLIGHT");
+        PortOption.checkPositive(maxConnections, "--ingest-max-connections", "PUSHLINE_INGEST_MAX_CONNECTIONS");
         if (partialLineTimeout.isZero() || partialLineTimeout.isNegative()) {
             throw new IllegalArgumentException("--partial-line-timeout (PUSHLINE_PARTIAL_LINE_TIMEOUT) must be positive");
         }
@@ -68,8 +77,10 @@ public final class IngestOptions {
     public int maxLineLength() { return maxLineLength; }
     public int maxInFlight() { return maxInFlight; }
     public Duration partialLineTimeout() { return partialLineTimeout; }
+    public int maxConnections() { return maxConnections; }
 
     public IngestOptions withMaxLineLength(int bytes) { this.maxLineLength = bytes; return this; }
     public IngestOptions withPartialLineTimeout(Duration d) { this.partialLineTimeout = d; return this; }
     public IngestOptions withMaxInFlight(int lines) { this.maxInFlight = lines; return this; }
+    public IngestOptions withMaxConnections(int count) { this.maxConnections = count; return this; }
 }

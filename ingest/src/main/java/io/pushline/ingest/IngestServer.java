@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.broker.Broker;
+import io.pushline.common.netty.ConnectionLimit;
 import io.pushline.common.netty.Listeners;
 import io.pushline.common.netty.Transport;
 import io.pushline.ingest.line.IngestStats;
@@ -27,6 +28,7 @@ public final class IngestServer implements AutoCloseable {
     private final IngestStats stats = new IngestStats();
     private final EventLoopGroup loops;
     private final Channel listener;
+    private final IngestInitializer initializer;
 
     /** @throws io.pushline.common.config.StartupException when the port cannot be bound */
     public IngestServer(IngestOptions options, Broker broker) {
@@ -39,7 +41,7 @@ public final class IngestServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new IngestInitializer(options, broker, stats));
+                .childHandler(initializer = new IngestInitializer(options, broker, stats));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");
         } catch (RuntimeException e) {
@@ -47,8 +49,8 @@ public final class IngestServer implements AutoCloseable {
             broker.close();
             throw e;
         }
-        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes)",
-                options.host(), port(), broker.describe(), options.maxLineLength());
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections)",
+                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections());
     }
 
     public int port() {
@@ -57,6 +59,11 @@ public final class IngestServer implements AutoCloseable {
 
     public IngestStats stats() {
         return stats;
+    }
+
+    /** Open connections and refusals at the cap. */
+    public ConnectionLimit connections() {
+        return initializer.limit();
     }
 
     @Override

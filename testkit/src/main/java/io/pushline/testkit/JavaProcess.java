@@ -50,11 +50,16 @@ public final class JavaProcess implements AutoCloseable {
      * this JVM's environment.
      */
     public static JavaProcess start(String mainClass, List<String> args, Map<String, String> env) {
+        return start(mainClass, List.of("-Xmx256m"), args, env);
+    }
+
+    /** As {@link #start(String, List, Map)}, with the child's JVM options (heap size, say) instead of the default. */
+    public static JavaProcess start(String mainClass, List<String> jvmOptions, List<String> args, Map<String, String> env) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("-Xmx256m");
+        command.addAll(jvmOptions);
         // The child's output is decoded as UTF-8 here, so make it encode UTF-8 whatever the machine's locale is.
         command.add("-Dfile.encoding=UTF-8");
         command.add("-Dsun.stdout.encoding=UTF-8");

@@ -45,7 +45,9 @@ final class RedisConnections implements AutoCloseable {
 
     RedisConnections(RedisOptions options) {
         this.uri = RedisURI.create(options.url());
-        uri.setTimeout(options.commandTimeout());
+        // The URI's timeout also bounds the connection handshake, which a cold JVM on a busy machine can take
+        // longer than a command should: the handshake gets the connect timeout, commands their own (below).
+        uri.setTimeout(CONNECT_TIMEOUT);
         this.resources = ClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)

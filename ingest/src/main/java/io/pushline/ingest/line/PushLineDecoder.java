@@ -9,13 +9,17 @@ import io.netty.handler.timeout.IdleStateEvent;
  * A longer line is discarded as it arrives, up to its newline, so memory never grows with it; the handler
  * answers it {@code fail} when the decoder reports it (fail-fast, at the moment it passes the limit).
  *
+ * <p>The decoder itself allows one byte more than the limit: while a line's {@code \r} has arrived but its
+ * {@code \n} has not, Netty counts the {@code \r}, and a line of exactly the limit would be refused depending on
+ * how TCP split it. {@link PushLineHandler} enforces the exact limit on the stripped line.
+ *
  * <p>On an idle event it closes the connection only if a partial line is waiting: a connection that is idle
  * between lines is a healthy persistent PHP client, one stuck mid-line is not.
  */
 public final class PushLineDecoder extends LineBasedFrameDecoder {
 
     public PushLineDecoder(int maxLineLength) {
-        super(maxLineLength, true, true);
+        super(maxLineLength + 1, true, true);
     }
 
     @Override

@@ -36,13 +36,15 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
     private final Broker broker;
     private final IngestStats stats;
     private final int maxInFlight;
+    private final int maxLineLength;
     private final ArrayDeque<CompletableFuture<Boolean>> awaitingReply = new ArrayDeque<>();
     private boolean unflushed;
 
-    public PushLineHandler(Broker broker, IngestStats stats, int maxInFlight) {
+    public PushLineHandler(Broker broker, IngestStats stats, int maxInFlight, int maxLineLength) {
         this.broker = broker;
         this.stats = stats;
         this.maxInFlight = maxInFlight;
+        this.maxLineLength = maxLineLength;
     }
 
     @Override
@@ -50,6 +52,9 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
         ByteBuf line = (ByteBuf) msg;
         CompletableFuture<Boolean> reply;
         try {
+            if (line.readableBytes() > maxLineLength) {
+                throw new InvalidLineException(InvalidLineException.Reason.TOO_LONG, "line over " + maxLineLength + " bytes");
+            }
             byte[] bytes = ByteBufUtil.getBytes(line);
             reply = publish(PushLineParser.parse(bytes, 0, bytes.length), bytes);
         } catch (InvalidLineException e) {

@@ -1,0 +1,169 @@
+package io.pushline.ingest.line;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.pushline.broker.Broker;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bytes in, replies out, with a broker whose answers the test releases in any order it likes. */
+class PushLineHandlerTest {
+
+    /** A broker that answers only when the test says so: the order of Redis replies is not ours to choose. */
+    private static final class HeldBroker implements Broker {
+        final List<CompletableFuture<Boolean>> pending = new ArrayList<>();
+
+        @Override
+        public CompletableFuture<Boolean> publish(String uid, byte[] line) {
+            CompletableFuture<Boolean> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        }
+
+        @Override
+        public CompletableFuture<Boolean> broadcast(byte[] line) {
+            return publish(null, line);
+        }
+
+        @Override
+        public CompletableFuture<Void> subscribe(String uid) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void unsubscribe(String uid) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isHealthy() {
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return "held";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private final HeldBroker broker = new HeldBroker();
+    private final IngestStats stats = new IngestStats();
+
+    private EmbeddedChannel channel(int maxInFlight) {
+        return new EmbeddedChannel(new PushLineDecoder(1024), new PushLineHandler(broker, stats, maxInFlight, 1024));
+    }
+
+    private static ByteBuf bytes(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+
+    private static String replies(EmbeddedChannel ch) {
+        StringBuilder b = new StringBuilder();
+        ByteBuf out;
+        while ((out = ch.readOutbound()) != null) {
+            b.append(out.toString(StandardCharsets.US_ASCII));
+            out.release();
+        }
+        return b.toString();
+    }
+
+    @Test
+    void repliesKeepLineOrderWhateverOrderTheBrokerAnswersIn() {
+        EmbeddedChannel ch = channel(16);
+        ch.writeInbound(bytes("{\"uid\":\"a\"}\n{\"uid\":\"b\"}\nbad\n{\"uid\":\"c\"}\n"));
+        assertEquals("", replies(ch), "nothing is answered before the first line's answer");
+
+        broker.pending.get(2).complete(true);  // c
+        broker.pending.get(1).complete(false); // b
+        assertEquals("", replies(ch), "a is still waiting, so b, bad and c wait behind it");
+        broker.pending.get(0).complete(true);  // a
+        ch.runPendingTasks();
+
+        assertEquals("ok\nfail\nfail\nok\n", replies(ch));
+        assertEquals(2, stats.okCount());
+        assertEquals(1, stats.offlineCount());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aBrokerErrorIsAFailAndTheConnectionStaysUsable() {
+        EmbeddedChannel ch = channel(16);
+        ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
+        broker.pending.get(0).completeExceptionally(new IllegalStateException("Redis down"));
+        ch.runPendingTasks();
+        ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
+        broker.pending.get(1).complete(true);
+        ch.runPendingTasks();
+
+        assertEquals("fail\nok\n", replies(ch));
+        assertTrue(ch.isActive());
+        assertEquals(1, stats.brokerErrorCount());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void readingStopsAtTheInFlightLimitAndResumesWhenRepliesCatchUp() {
+        EmbeddedChannel ch = channel(4);
+        ch.writeInbound(bytes("{\"uid\":\"a\"}\n".repeat(4)));
+        assertFalse(ch.config().isAutoRead(), "4 lines awaiting replies: stop reading");
+
+        broker.pending.forEach(f -> f.complete(true));
+        ch.runPendingTasks();
+
+        assertTrue(ch.config().isAutoRead());
+        assertEquals("ok\n".repeat(4), replies(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void anOverlongLineIsOneFailAtOnceAndTheRestOfItIsDiscarded() {
+        EmbeddedChannel ch = channel(16);
+        ch.writeInbound(bytes("{\"uid\":\"a\",\"pad\":\"" + "x".repeat(2000)));
+        assertEquals("fail\n", replies(ch), "answered when the line passes the limit");
+        ch.writeInbound(bytes("x".repeat(5000)));
+        ch.writeInbound(bytes("\"}\n{\"uid\":\"a\"}\n"));
+        assertEquals(1, broker.pending.size(), "only the next line reached the broker");
+        broker.pending.get(0).complete(true);
+        ch.runPendingTasks();
+        assertEquals("ok\n", replies(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aLineOfExactlyTheLimitIsAcceptedHoweverItsLineEndingIsSplit() {
+        EmbeddedChannel ch = channel(16);
+        String line = "{\"uid\":\"a\",\"pad\":\"" + "x".repeat(1024 - 20) + "\"}";
+        assertEquals(1024, line.length());
+        ch.writeInbound(bytes(line + "\r"));
+        ch.writeInbound(bytes("\n"));
+        ch.writeInbound(bytes(line + "x\n"));
+        assertEquals(1, broker.pending.size(), "the line of 1024 bytes is published, the one of 1025 is not");
+        broker.pending.get(0).complete(true);
+        ch.runPendingTasks();
+        assertEquals("ok\nfail\n", replies(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void halfALineFollowedByACloseIsNeverPublished() {
+        EmbeddedChannel ch = channel(16);
+        ch.writeInbound(bytes("{\"uid\":\"a\",\"m\":\"half"));
+        ch.close();
+        assertTrue(broker.pending.isEmpty());
+        assertNull(ch.readOutbound());
+    }
+}
