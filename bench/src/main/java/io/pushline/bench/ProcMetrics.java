@@ -1,0 +1,108 @@
+package io.pushline.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Process metrics read from the JVM and from Linux {@code /proc}. Every reader returns -1 when the value is not
+ * available (other OS, process gone, permission), never throws.
+ */
+public final class ProcMetrics {
+
+  /** Linux USER_HZ: the unit of utime/stime in /proc/PID/stat; 100 on every mainstream Linux build. */
+  static final long CLOCK_TICKS_PER_SECOND = 100;
+
+  private ProcMetrics() {
+  }
+
+  /** CPU time (user + system, all threads) used by this JVM so far, in nanoseconds. */
+  public static long selfCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      long t = sun.getProcessCpuTime();
+      if (t >= 0) {
+        return t;
+      }
+    }
+    return pidCpuNanos(ProcessHandle.current().pid());
+  }
+
+  /** CPU time (utime + stime) of process {@code pid} from /proc/PID/stat, in nanoseconds (10 ms resolution). */
+  public static long pidCpuNanos(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+      // the command name (field 2) is in parentheses and may hold spaces: split after the last ')'
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
+      // f[0] is field 3 (state): utime is field 14, stime field 15
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Resident set size of process {@code pid} (VmRSS in /proc/PID/status), in bytes. */
+  public static long rssBytes(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"), StandardCharsets.US_ASCII)) {
+        if (line.startsWith("VmRSS:")) {
+          String[] f = line.substring(6).trim().split("\\s+");
+          return Long.parseLong(f[0]) * 1024L; // kB
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** Soft limit on open files of this process (/proc/self/limits), or -1. */
+  public static long maxOpenFiles() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"), StandardCharsets.US_ASCII)) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return "unlimited".equals(soft) ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** Size of the ephemeral port range (/proc/sys/net/ipv4/ip_local_port_range), or -1. */
+  public static int ephemeralPortCount() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      return Integer.parseInt(f[1]) - Integer.parseInt(f[0]) + 1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Garbage collections of this JVM so far: {count, accumulated collection time in ms} over all collectors. */
+  public static long[] gcTotals() {
+    long count = 0;
+    long millis = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, gc.getCollectionCount());
+      millis += Math.max(0, gc.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  /**
+   * CPU used between two samples as a percentage of one core (100 = one core busy all the time), or -1 when a
+   * sample is missing.
+   */
+  public static double cpuPercent(long cpuStartNanos, long cpuEndNanos, long wallNanos) {
+    if (cpuStartNanos < 0 || cpuEndNanos < 0 || wallNanos <= 0) {
+      return -1;
+    }
+    return 100.0 * (cpuEndNanos - cpuStartNanos) / wallNanos;
+  }
+}

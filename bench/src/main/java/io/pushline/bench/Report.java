@@ -1,0 +1,109 @@
+package io.pushline.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What a scenario prints: a human-readable summary (several lines) followed by exactly one JSON line. Both go to
+ * stdout; the JSON line is the last one and the only one starting with '{'.
+ */
+public final class Report {
+
+  public static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final List<String> lines = new ArrayList<>();
+  private final ObjectNode json = MAPPER.createObjectNode();
+
+  public Report(String scenario) {
+    json.put("scenario", scenario);
+  }
+
+  public ObjectNode json() {
+    return json;
+  }
+
+  /** Adds a summary line ({@link String#format} with the root locale). */
+  public Report line(String format, Object... args) {
+    lines.add(String.format(Locale.ROOT, format, args));
+    return this;
+  }
+
+  public List<String> lines() {
+    return lines;
+  }
+
+  public String jsonLine() {
+    try {
+      return MAPPER.writeValueAsString(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public void print(PrintWriter out, boolean jsonOnly) {
+    if (!jsonOnly) {
+      for (String l : lines) {
+        out.println(l);
+      }
+    }
+    out.println(jsonLine());
+    out.flush();
+  }
+
+  /** Rounds to 3 decimals so that the JSON stays readable. */
+  public static double round3(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return -1;
+    }
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+
+  /**
+   * Percentiles of a histogram recorded in nanoseconds, as milliseconds: {@code {"count","p50","p90","p99",
+   * "p999","max","mean"}}. An empty histogram gives count 0 and -1 everywhere else.
+   */
+  public static ObjectNode latencyMs(Histogram nanos) {
+    ObjectNode n = MAPPER.createObjectNode();
+    long count = nanos.getTotalCount();
+    n.put("count", count);
+    n.put("p50", count == 0 ? -1 : ms(nanos.getValueAtPercentile(50)));
+    n.put("p90", count == 0 ? -1 : ms(nanos.getValueAtPercentile(90)));
+    n.put("p99", count == 0 ? -1 : ms(nanos.getValueAtPercentile(99)));
+    n.put("p999", count == 0 ? -1 : ms(nanos.getValueAtPercentile(99.9)));
+    n.put("max", count == 0 ? -1 : ms(nanos.getMaxValue()));
+    n.put("mean", count == 0 ? -1 : round3(nanos.getMean() / 1e6));
+    return n;
+  }
+
+  /** One summary fragment: {@code p50 0.123 ms, p90 ..., max ...}. */
+  public static String latencyText(Histogram nanos) {
+    if (nanos.getTotalCount() == 0) {
+      return "no samples";
+    }
+    return String.format(Locale.ROOT, "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (n=%d)",
+        nanos.getValueAtPercentile(50) / 1e6, nanos.getValueAtPercentile(90) / 1e6,
+        nanos.getValueAtPercentile(99) / 1e6, nanos.getValueAtPercentile(99.9) / 1e6,
+        nanos.getMaxValue() / 1e6, nanos.getTotalCount());
+  }
+
+  private static double ms(long nanos) {
+    return round3(nanos / 1e6);
+  }
+
+  /** A latency histogram in nanoseconds, 1 µs .. 10 min, 3 significant digits. */
+  public static Histogram newNanosHistogram() {
+    return new Histogram(1000L, 600_000_000_000L, 3);
+  }
+
+  /** Records a nanosecond latency, clamped into the histogram's range. */
+  public static void record(Histogram h, long nanos) {
+    long v = nanos < 1000 ? 1000 : nanos;
+    h.recordValue(Math.min(v, h.getHighestTrackableValue()));
+  }
+}

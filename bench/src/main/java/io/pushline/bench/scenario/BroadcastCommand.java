@@ -1,0 +1,285 @@
+package io.pushline.bench.scenario;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoopGroup;
+import io.pushline.bench.BenchException;
+import io.pushline.bench.Durations;
+import io.pushline.bench.HostPort;
+import io.pushline.bench.Loops;
+import io.pushline.bench.Report;
+import io.pushline.bench.net.FrameScan;
+import io.pushline.bench.net.IngestHandler;
+import io.pushline.bench.net.PushLines;
+import io.pushline.bench.net.Reachability;
+import io.pushline.bench.net.Registrar;
+import io.pushline.bench.net.Transport;
+import io.pushline.bench.net.WsClients;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Fan-out of one {@code {"broadcast":true,...}} line to every connected client. */
+@Command(name = "broadcast", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Broadcast fan-out: time until the first and the last client got {\"broadcast\":true}.",
+        "Connects K WebSocket clients, checks their registration, then --repeat times: writes one line "
+            + "{\"broadcast\":true,\"round\":R,\"t\":...} to the ingest port and measures, from the moment it was "
+            + "written, when the first and the last client received it, and how many did (within --timeout). "
+            + "Reports each round and the medians.",
+        "Prints a summary and one JSON line {\"scenario\":\"broadcast\",...}."})
+public final class BroadcastCommand extends ScenarioCommand {
+
+  private static final FrameScan ROUND = new FrameScan("round");
+
+  @Option(names = "--ws", defaultValue = "ws://127.0.0.1:1234/", paramLabel = "URL",
+      description = "WebSocket URL of the server (default: ${DEFAULT-VALUE}).")
+  URI ws;
+
+  @Option(names = "--ingest", defaultValue = "127.0.0.1:5678", paramLabel = "HOST:PORT",
+      converter = HostPort.Converter.class, description = "Ingest line port (default: ${DEFAULT-VALUE}).")
+  HostPort ingest;
+
+  @Option(names = "--clients", defaultValue = "1000", paramLabel = "K",
+      description = "WebSocket clients (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--repeat", defaultValue = "5", paramLabel = "N",
+      description = "Broadcasts, one after the other (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--interval", defaultValue = "500ms", paramLabel = "DURATION",
+      description = "Pause between the end of a round and the next broadcast (default: ${DEFAULT-VALUE}).")
+  Duration interval;
+
+  @Option(names = "--timeout", defaultValue = "10s", paramLabel = "DURATION",
+      description = "How long a round waits for all clients to receive the broadcast (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--payload-bytes", defaultValue = "64", paramLabel = "BYTES",
+      description = "Size of the broadcast line without its newline (default: ${DEFAULT-VALUE}).")
+  int payloadBytes;
+
+  @Option(names = "--skip-registration-check",
+      description = "Do not probe each uid until the ingest answers ok before the first round.")
+  boolean skipRegistrationCheck;
+
+  @Mixin
+  CommonOptions common;
+
+  private volatile long origin;
+
+  /** Arrivals of one round. */
+  static final class Round {
+    final AtomicInteger received = new AtomicInteger();
+    final AtomicInteger duplicates = new AtomicInteger();
+    final AtomicLong first = new AtomicLong(Long.MAX_VALUE);
+    final AtomicLong last = new AtomicLong(Long.MIN_VALUE);
+    final AtomicLongArray seen;
+
+    Round(int clients) {
+      seen = new AtomicLongArray((clients + 63) / 64);
+    }
+  }
+
+  private volatile Round[] rounds = new Round[0];
+
+  private void onFrame(int client, ByteBuf text) {
+    long now = System.nanoTime();
+    long r = ROUND.find(text);
+    Round[] rs = rounds;
+    if (r < 1 || r > rs.length) {
+      return; // registration probes, anything foreign
+    }
+    Round round = rs[(int) r - 1];
+    long mask = 1L << (client & 63);
+    long prev = round.seen.getAndAccumulate(client >>> 6, mask, (a, b) -> a | b);
+    if ((prev & mask) != 0) {
+      round.duplicates.incrementAndGet();
+      return;
+    }
+    round.received.incrementAndGet();
+    round.first.accumulateAndGet(now, Math::min);
+    round.last.accumulateAndGet(now, Math::max);
+  }
+
+  /** The ingest connection: one line per round, one reply each. */
+  static final class Writer extends IngestHandler {
+    volatile CompletableFuture<Reply> reply = new CompletableFuture<>();
+
+    @Override
+    protected void onReply(Reply r) {
+      reply.complete(r);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      reply.completeExceptionally(new IllegalStateException("the ingest port closed the connection"));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      reply.completeExceptionally(new IllegalStateException(Reachability.describe(cause)));
+      ctx.close();
+    }
+  }
+
+  @Override
+  public Integer call() {
+    URI wsUri = checkWs(ws);
+    checkPositive("--clients", clients);
+    checkPositive("--repeat", repeat);
+    checkPositive("--payload-bytes", payloadBytes);
+    preflightWs(wsUri, common);
+    preflightIngest(ingest, common);
+    Transport transport = Transport.select(common.transport);
+    EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
+    EventLoopGroup pusherGroup = transport.newGroup(1, "bench-pusher");
+    WsClients ws = null;
+    Channel ch = null;
+    Report report = new Report("broadcast");
+    try {
+      ws = newClients(transport, clientGroup, wsUri, common, 0, List.of(), this::onFrame);
+      connectAll(ws, wsUri, clients, common);
+      if (!skipRegistrationCheck) {
+        Registrar.Result reg = Registrar.register(transport, pusherGroup, ingest, 0, clients,
+            common.setupTimeout.toMillis());
+        progress("all %d uids registered (%.3f s)", clients, reg.elapsedNanos() / 1e9);
+      }
+      Round[] rs = new Round[repeat];
+      for (int i = 0; i < repeat; i++) {
+        rs[i] = new Round(clients);
+      }
+      rounds = rs;
+      Writer writer = new Writer();
+      ch = IngestHandler.connect(transport, pusherGroup, ingest, writer, common.connectTimeout.toMillis());
+      origin = System.nanoTime();
+      ArrayNode roundsJson = Report.MAPPER.createArrayNode();
+      double[] firsts = new double[repeat];
+      double[] lasts = new double[repeat];
+      int withArrivals = 0;
+      int complete = 0;
+      String error = null;
+      for (int i = 0; i < repeat; i++) {
+        int r = i + 1;
+        Round round = rs[i];
+        writer.reply = new CompletableFuture<>();
+        long written = System.nanoTime();
+        ByteBuf line = PushLines.broadcast(ch.alloc(), r, written - origin, payloadBytes);
+        ch.writeAndFlush(line);
+        String replyText;
+        long replyNanos = -1;
+        try {
+          IngestHandler.Reply rep = writer.reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          replyNanos = System.nanoTime() - written;
+          replyText = rep.name().toLowerCase(Locale.ROOT);
+        } catch (java.util.concurrent.TimeoutException e) {
+          replyText = "none";
+        } catch (java.util.concurrent.ExecutionException e) {
+          replyText = "error";
+          error = e.getCause().getMessage();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new BenchException("interrupted");
+        }
+        long left = Math.max(0, timeout.toNanos() - (System.nanoTime() - written));
+        Loops.await(() -> round.received.get() >= clients, left, 1);
+        int got = round.received.get();
+        double firstMs = got == 0 ? -1 : (round.first.get() - written) / 1e6;
+        double lastMs = got == 0 ? -1 : (round.last.get() - written) / 1e6;
+        if (got > 0) {
+          firsts[withArrivals] = firstMs;
+          lasts[withArrivals] = lastMs;
+          withArrivals++;
+        }
+        if (got == clients) {
+          complete++;
+        }
+        ObjectNode o = roundsJson.addObject();
+        o.put("round", r);
+        o.put("reply", replyText);
+        o.put("replyMs", replyNanos < 0 ? -1 : Report.round3(replyNanos / 1e6));
+        o.put("received", got);
+        o.put("firstMs", Report.round3(firstMs));
+        o.put("lastMs", Report.round3(lastMs));
+        report.line("  round %d: reply %s%s, received by %d of %d, first %.3f ms, last %.3f ms", r, replyText,
+            replyNanos < 0 ? "" : String.format(Locale.ROOT, " (%.3f ms)", replyNanos / 1e6), got, clients, firstMs,
+            lastMs);
+        if (error != null) {
+          break;
+        }
+        if (i + 1 < repeat) {
+          Loops.sleepUntil(System.nanoTime() + interval.toNanos());
+        }
+      }
+      Loops.sync(5000, clientGroup);
+      int duplicates = 0;
+      for (Round round : rs) {
+        duplicates += round.duplicates.get();
+      }
+      double medFirst = median(Arrays.copyOf(firsts, withArrivals));
+      double medLast = median(Arrays.copyOf(lasts, withArrivals));
+      ObjectNode j = report.json();
+      j.put("ws", wsUri.toString());
+      j.put("ingest", ingest.toString());
+      j.put("clients", clients);
+      j.put("repeat", repeat);
+      j.put("payloadBytes", payloadBytes);
+      j.put("roundsComplete", complete);
+      j.put("medianFirstMs", Report.round3(medFirst));
+      j.put("medianLastMs", Report.round3(medLast));
+      j.put("duplicates", duplicates);
+      j.set("rounds", roundsJson);
+      putCommon(report, transport, common);
+      if (error != null) {
+        j.put("error", error);
+      }
+      List<String> head = new ArrayList<>();
+      head.add(String.format(Locale.ROOT, "broadcast: %d clients, %d rounds, %d-byte line, timeout %s (%s)", clients,
+          repeat, payloadBytes, Durations.format(timeout), transport.name()));
+      head.addAll(report.lines());
+      head.add(String.format(Locale.ROOT, "  median: first %.3f ms, last %.3f ms; %d of %d rounds reached every "
+          + "client; duplicates %d", medFirst, medLast, complete, repeat, duplicates));
+      report.lines().clear();
+      report.lines().addAll(head);
+      if (error != null) {
+        report.line("  WARNING: %s", error);
+      }
+    } finally {
+      if (ch != null) {
+        ch.close();
+      }
+      if (ws != null) {
+        ws.closeAll(10_000);
+      }
+      Transport.shutdown(pusherGroup, 5000);
+      Transport.shutdown(clientGroup, 5000);
+    }
+    report.print(out(), common.jsonOnly);
+    return 0;
+  }
+
+  static double median(double[] v) {
+    if (v.length == 0) {
+      return -1;
+    }
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int m = s.length / 2;
+    return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+  }
+}

@@ -1,0 +1,284 @@
+package io.pushline.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Each scenario, briefly, against the in-test fake server. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ScenarioTest {
+
+  private static FakePushServer server;
+
+  @BeforeAll
+  static void start() throws InterruptedException {
+    server = new FakePushServer();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void throughputClosedLoop() {
+    BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "50", "--pushers", "4", "--window", "1", "--duration", "1s", "--warmup", "300ms",
+        "--payload-bytes", "96", "--server-pid", String.valueOf(ProcessHandle.current().pid()));
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals("throughput", j.get("scenario").asText());
+    assertTrue(j.get("acks").asLong() > 0, r::toString);
+    assertTrue(j.get("acksPerSec").asDouble() > 0, r::toString);
+    assertTrue(j.get("framesPerSec").asDouble() > 0, r::toString);
+    assertEquals(0, j.get("fails").asLong(), r::toString);
+    assertEquals(0, j.get("lost").asLong(), r::toString);
+    assertEquals(0, j.get("duplicates").asLong(), r::toString);
+    assertEquals(0, j.get("misrouted").asLong(), r::toString);
+    assertEquals(0, j.get("unanswered").asLong(), r::toString);
+    assertEquals(j.get("sent").asLong(), j.get("ackedOk").asLong(), r::toString);
+    assertEquals(j.get("sent").asLong(), j.get("delivered").asLong(), r::toString);
+    assertTrue(j.get("latencyMs").get("p50").asDouble() > 0, r::toString);
+    assertTrue(j.get("latencyMs").get("count").asLong() > 0, r::toString);
+    assertTrue(j.get("cpuPct").asDouble() > 0, r::toString);
+    assertTrue(j.get("serverCpuPct").asDouble() >= 0, r::toString);
+    assertTrue(r.out().contains("acks/s"), r::toString);
+  }
+
+  @Test
+  void throughputPipelinedWithQueryUids() {
+    BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "20", "--pushers", "2", "--window", "16", "--duration", "700ms", "--warmup", "200ms",
+        "--uid-mode", "query", "--json-only");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals(1, r.out().strip().split("\\R").length, "--json-only prints only the JSON line");
+    assertTrue(j.get("acks").asLong() > 0, r::toString);
+    assertEquals(0, j.get("lost").asLong(), r::toString);
+    assertEquals(0, j.get("fails").asLong(), r::toString);
+    assertEquals("query", j.get("uidMode").asText());
+  }
+
+  @Test
+  void throughputCountsLostPushes() {
+    try (FakePushServer lossy = newServer()) {
+      lossy.dropEvery(10);
+      BenchRun r = BenchRun.of("throughput", "--ws", lossy.wsUrl(), "--ingest", lossy.ingest(),
+          "--clients", "10", "--pushers", "2", "--window", "4", "--duration", "500ms", "--warmup", "100ms",
+          "--grace", "300ms");
+      assertEquals(0, r.exitCode(), r::toString);
+      JsonNode j = r.json();
+      long sent = j.get("sent").asLong();
+      long lost = j.get("lost").asLong();
+      assertTrue(sent > 0, r::toString);
+      // every 10th data push is acknowledged ok but never delivered
+      assertTrue(Math.abs(lost - sent / 10) <= 1, () -> "lost " + lost + " of " + sent + "\n" + r);
+      assertEquals(sent - lost, j.get("delivered").asLong(), r::toString);
+    }
+  }
+
+  @Test
+  void latencyOpenLoop() {
+    BenchRun r = BenchRun.of("latency", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "30", "--pushers", "2", "--rate", "2000", "--duration", "1s", "--warmup", "200ms");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals("latency", j.get("scenario").asText());
+    assertEquals(2000, j.get("scheduled").asLong(), r::toString);
+    assertEquals(2000, j.get("count").asLong(), r::toString);
+    assertEquals(0, j.get("fails").asLong(), r::toString);
+    assertEquals(0, j.get("lost").asLong(), r::toString);
+    assertEquals(0, j.get("skipped").asLong(), r::toString);
+    double p50 = j.get("p50Ms").asDouble();
+    assertTrue(p50 > 0, r::toString);
+    assertTrue(j.get("p90Ms").asDouble() >= p50, r::toString);
+    assertTrue(j.get("p99Ms").asDouble() >= j.get("p90Ms").asDouble(), r::toString);
+    assertTrue(j.get("p999Ms").asDouble() >= j.get("p99Ms").asDouble(), r::toString);
+    assertTrue(j.get("maxMs").asDouble() >= j.get("p999Ms").asDouble(), r::toString);
+    assertTrue(r.out().contains("intended send time"), r::toString);
+  }
+
+  @Test
+  void connectionsInProcess() {
+    BenchRun r = BenchRun.of("connections", "--ws", server.wsUrl(), "--count", "200", "--hold", "300ms",
+        "--processes", "1", "--server-pid", String.valueOf(ProcessHandle.current().pid()));
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals("connections", j.get("scenario").asText());
+    assertEquals(200, j.get("connected").asInt(), r::toString);
+    assertEquals(0, j.get("failed").asInt(), r::toString);
+    assertEquals(0, j.get("droppedDuringHold").asInt(), r::toString);
+    assertTrue(j.get("connectPerSec").asDouble() > 0, r::toString);
+    assertTrue(j.get("connectP50Ms").asDouble() > 0, r::toString);
+    assertTrue(j.get("connectP99Ms").asDouble() >= j.get("connectP50Ms").asDouble(), r::toString);
+    assertTrue(j.get("rssBeforeBytes").asLong() > 0, r::toString);
+    assertTrue(j.has("rssPerConnectionBytes"), r::toString);
+  }
+
+  @Test
+  void connectionsInChildProcesses() {
+    BenchRun r = BenchRun.of("connections", "--ws", server.wsUrl(), "--count", "101", "--hold", "200ms",
+        "--processes", "2", "--rate-limit", "2000", "--child-heap", "128m");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals(2, j.get("processes").asInt(), r::toString);
+    assertEquals(101, j.get("connected").asInt(), r::toString);
+    assertEquals(2, j.get("perProcess").size(), r::toString);
+    assertEquals(51, j.get("perProcess").get(0).get("connected").asInt(), r::toString);
+    assertEquals(50, j.get("perProcess").get(1).get("connected").asInt(), r::toString);
+    assertTrue(j.get("connectMs").get("count").asLong() == 101, r::toString);
+    // the child JVMs are gone
+    assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count());
+  }
+
+  @Test
+  void broadcastRounds() {
+    BenchRun r = BenchRun.of("broadcast", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "40", "--repeat", "3", "--interval", "50ms", "--timeout", "3s", "--transport", "nio",
+        "--client-threads", "2");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals("broadcast", j.get("scenario").asText());
+    assertEquals(3, j.get("rounds").size(), r::toString);
+    assertEquals(3, j.get("roundsComplete").asInt(), r::toString);
+    for (JsonNode round : j.get("rounds")) {
+      assertEquals("ok", round.get("reply").asText(), r::toString);
+      assertEquals(40, round.get("received").asInt(), r::toString);
+      assertTrue(round.get("lastMs").asDouble() >= round.get("firstMs").asDouble(), r::toString);
+      assertTrue(round.get("firstMs").asDouble() > 0, r::toString);
+    }
+    assertTrue(j.get("medianLastMs").asDouble() >= j.get("medianFirstMs").asDouble(), r::toString);
+    assertEquals(0, j.get("duplicates").asInt(), r::toString);
+    assertEquals("nio", j.get("transport").asText());
+  }
+
+  @Test
+  void ceilingAgainstRedis() throws Exception {
+    Assumptions.assumeTrue(onPath("redis-server") && onPath("redis-benchmark"),
+        "redis-server / redis-benchmark not on PATH");
+    int port = freePort();
+    Process redis = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      waitForPort(port, 10_000);
+      BenchRun r = BenchRun.of("ceiling", "--redis", "127.0.0.1:" + port, "--requests", "20000",
+          "--concurrency", "4", "--pipeline", "2", "--payload-bytes", "64");
+      assertEquals(0, r.exitCode(), r::toString);
+      JsonNode j = r.json();
+      assertEquals("ceiling", j.get("scenario").asText());
+      assertTrue(j.get("publishPerSec").asDouble() > 0, r::toString);
+
+      BenchRun t = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+          "--clients", "10", "--pushers", "2", "--window", "2", "--duration", "500ms", "--warmup", "100ms",
+          "--ceiling-redis", "127.0.0.1:" + port, "--ceiling-requests", "20000");
+      assertEquals(0, t.exitCode(), t::toString);
+      JsonNode tj = t.json();
+      assertTrue(tj.get("ceiling").get("publishPerSec").asDouble() > 0, t::toString);
+      assertEquals(2, tj.get("ceiling").get("concurrency").asInt());
+      assertEquals(2, tj.get("ceiling").get("pipeline").asInt());
+      assertTrue(tj.get("ceilingRatio").asDouble() > 0, t::toString);
+    } finally {
+      redis.destroy();
+      if (!redis.waitFor(10, TimeUnit.SECONDS)) {
+        redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void unreachableServerIsOneClearLine() throws IOException {
+    int port = freePort();
+    for (String scenario : new String[] {"throughput", "latency", "connections", "broadcast"}) {
+      BenchRun r = "connections".equals(scenario)
+          ? BenchRun.of(scenario, "--ws", "ws://127.0.0.1:" + port + "/", "--connect-timeout", "1s")
+          : BenchRun.of(scenario, "--ws", "ws://127.0.0.1:" + port + "/", "--ingest", "127.0.0.1:" + port,
+              "--connect-timeout", "1s");
+      assertEquals(BenchMain.EXIT_FAILED, r.exitCode(), r::toString);
+      assertTrue(r.jsonLines().isEmpty(), r::toString);
+      String[] lines = r.err().strip().split("\\R");
+      assertEquals(1, lines.length, r::toString);
+      assertTrue(lines[0].startsWith("error: cannot connect to WebSocket port 127.0.0.1:" + port), r::toString);
+    }
+    BenchRun c = BenchRun.of("ceiling", "--redis", "127.0.0.1:" + port);
+    assertEquals(BenchMain.EXIT_FAILED, c.exitCode(), c::toString);
+    assertTrue(c.err().contains("127.0.0.1:" + port), c::toString);
+  }
+
+  @Test
+  void unreachableIngestNamesTheIngestAddress() throws IOException {
+    int port = freePort();
+    BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", "127.0.0.1:" + port);
+    assertEquals(BenchMain.EXIT_FAILED, r.exitCode(), r::toString);
+    assertTrue(r.err().strip().startsWith("error: cannot connect to ingest port 127.0.0.1:" + port), r::toString);
+  }
+
+  @Test
+  void helpDocumentsEveryScenario() {
+    BenchRun top = BenchRun.of("--help");
+    assertEquals(0, top.exitCode());
+    for (String s : new String[] {"throughput", "latency", "connections", "broadcast", "ceiling"}) {
+      assertTrue(top.out().contains(s), top::toString);
+      BenchRun h = BenchRun.of(s, "--help");
+      assertEquals(0, h.exitCode(), h::toString);
+      assertTrue(h.out().contains("default:"), h::toString);
+    }
+    assertTrue(BenchRun.of("throughput", "--help").out().contains("--ceiling-redis"));
+    assertTrue(BenchRun.of("connections", "--help").out().contains("--source-addresses"));
+    assertFalse(BenchRun.of("connections", "--help").out().contains("--first-index"), "internal options stay hidden");
+    assertEquals(BenchMain.EXIT_USAGE, BenchRun.of("throughput", "--duration", "soon").exitCode());
+    assertEquals(BenchMain.EXIT_USAGE, BenchRun.of("nonsense").exitCode());
+  }
+
+  private static FakePushServer newServer() {
+    try {
+      return new FakePushServer();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static boolean onPath(String exe) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      File f = new File(dir, exe);
+      if (f.isFile() && f.canExecute()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void waitForPort(int port, long timeoutMillis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (System.currentTimeMillis() < deadline) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+        return;
+      } catch (IOException e) {
+        Thread.sleep(50);
+      }
+    }
+    throw new AssertionError("redis-server did not listen on " + port);
+  }
+}

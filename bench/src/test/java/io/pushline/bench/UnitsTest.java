@@ -1,0 +1,111 @@
+package io.pushline.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.pushline.bench.net.FrameScan;
+import io.pushline.bench.net.PushLines;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class UnitsTest {
+
+  @Test
+  void dataLineIsValidJsonOfTheRequestedSize() throws Exception {
+    ByteBuf b = PushLines.data(ByteBufAllocator.DEFAULT, 17, 123, 987654321L, 96);
+    try {
+      String line = b.toString(StandardCharsets.US_ASCII);
+      assertTrue(line.endsWith("\n"));
+      String json = line.substring(0, line.length() - 1);
+      assertEquals(96, json.length(), json);
+      JsonNode n = Report.MAPPER.readTree(json);
+      assertEquals("bench-17", n.get("uid").asText());
+      assertEquals(123, n.get("seq").asLong());
+      assertEquals(987654321L, n.get("t").asLong());
+    } finally {
+      b.release();
+    }
+  }
+
+  @Test
+  void tooSmallPayloadGivesTheUnpaddedLine() throws Exception {
+    ByteBuf b = PushLines.data(ByteBufAllocator.DEFAULT, 0, 0, 0, 1);
+    try {
+      String json = b.toString(StandardCharsets.US_ASCII).trim();
+      assertEquals(PushLines.unpaddedDataLength(0, 0, 0), json.length());
+      assertEquals("{\"uid\":\"bench-0\",\"seq\":0,\"t\":0,\"pad\":\"\"}", json);
+    } finally {
+      b.release();
+    }
+  }
+
+  @Test
+  void probeAndBroadcastLines() throws Exception {
+    ByteBuf p = PushLines.probe(ByteBufAllocator.DEFAULT, 42);
+    ByteBuf b = PushLines.broadcast(ByteBufAllocator.DEFAULT, 3, 55, 64);
+    try {
+      assertEquals("{\"uid\":\"bench-42\",\"probe\":true}\n", p.toString(StandardCharsets.US_ASCII));
+      String bl = b.toString(StandardCharsets.US_ASCII).trim();
+      assertEquals(64, bl.length());
+      JsonNode n = Report.MAPPER.readTree(bl);
+      assertTrue(n.get("broadcast").asBoolean());
+      assertEquals(3, n.get("round").asInt());
+      assertTrue(!n.has("uid"));
+    } finally {
+      p.release();
+      b.release();
+    }
+  }
+
+  @Test
+  void frameScanFindsFields() {
+    FrameScan seq = new FrameScan("seq");
+    FrameScan t = new FrameScan("t");
+    assertEquals(123, seq.find(buf("{\"uid\":\"bench-1\",\"seq\":123,\"t\":9}")));
+    assertEquals(9, t.find(buf("{\"uid\":\"bench-1\",\"seq\":123,\"t\":9}")));
+    assertEquals(77, seq.find(buf("{ \"seq\" : 77 }")));
+    assertEquals(-1, seq.find(buf("{\"uid\":\"bench-1\",\"probe\":true}")));
+    assertEquals(-1, seq.find(buf("{\"seq\":\"x\"}")));
+    assertEquals(-1, t.find(buf("{\"tt\":5}")));
+  }
+
+  @Test
+  void durations() {
+    assertEquals(Duration.ofSeconds(10), Durations.parse("10s"));
+    assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+    assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+    assertEquals(Duration.ofMillis(1500), Durations.parse("1.5s"));
+    assertEquals(Duration.ofSeconds(3), Durations.parse("3"));
+    assertEquals(Duration.ofSeconds(7), Durations.parse("PT7S"));
+    assertThrows(IllegalArgumentException.class, () -> Durations.parse("soon"));
+    assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 parsecs"));
+  }
+
+  @Test
+  void hostPort() {
+    assertEquals(new HostPort("127.0.0.1", 5678), HostPort.parse("127.0.0.1:5678"));
+    assertEquals(new HostPort("::1", 6379), HostPort.parse("[::1]:6379"));
+    assertThrows(IllegalArgumentException.class, () -> HostPort.parse("localhost"));
+    assertThrows(IllegalArgumentException.class, () -> HostPort.parse("h:99999"));
+  }
+
+  @Test
+  void procMetricsOfThisProcess() {
+    long pid = ProcessHandle.current().pid();
+    assertTrue(ProcMetrics.rssBytes(pid) > 0);
+    assertTrue(ProcMetrics.pidCpuNanos(pid) >= 0);
+    assertTrue(ProcMetrics.selfCpuNanos() > 0);
+    assertEquals(-1, ProcMetrics.rssBytes(Integer.MAX_VALUE));
+    assertEquals(50.0, ProcMetrics.cpuPercent(0, 500, 1000));
+  }
+
+  private static ByteBuf buf(String s) {
+    return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+  }
+}
