@@ -25,7 +25,6 @@ import java.util.function.Function;
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
-    static final int ACCEPT_BACKLOG = 4_096;
 
     private final GatewayOptions options;
     private final LocalSessions sessions = new LocalSessions();
@@ -45,12 +44,7 @@ public final class GatewayServer implements AutoCloseable {
         Transport transport = Transport.best();
         this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway");
         int low = Math.max(1, options.maxOutboundBuffer() / 2);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(loops)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+        ServerBootstrap bootstrap = transport.serverBootstrap(loops)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, options.maxOutboundBuffer()))
                 .childHandler(new GatewayInitializer(options, sessions));
         try {

@@ -2,7 +2,6 @@ package io.pushline.ingest;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.broker.Broker;
 import io.pushline.common.netty.ConnectionLimit;
@@ -22,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 public final class IngestServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
-    static final int ACCEPT_BACKLOG = 4_096;
 
     private final Broker broker;
     private final IngestStats stats = new IngestStats();
@@ -35,12 +33,7 @@ public final class IngestServer implements AutoCloseable {
         this.broker = broker;
         Transport transport = Transport.best();
         this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "ingest");
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(loops)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+        ServerBootstrap bootstrap = transport.serverBootstrap(loops)
                 .childHandler(initializer = new IngestInitializer(options, broker, stats));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");

@@ -1,5 +1,7 @@
 package io.pushline.common.netty;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -29,5 +31,18 @@ public enum Transport {
 
     public Class<? extends ServerChannel> serverChannel() {
         return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** Accepted connections a listener's kernel queue holds while the event loop catches up with a burst. */
+    public static final int ACCEPT_BACKLOG = 4_096;
+
+    /** A server bootstrap on {@code loops} with the options every Pushline listener uses. */
+    public ServerBootstrap serverBootstrap(EventLoopGroup loops) {
+        return new ServerBootstrap()
+                .group(loops)
+                .channel(serverChannel())
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true) // a restarted node rebinds its port at once
+                .childOption(ChannelOption.TCP_NODELAY, true); // pushes are small and latency-bound
     }
 }
