@@ -1,6 +1,13 @@
 package io.pushline.all;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pushline.broker.BrokerMetrics;
+import io.pushline.common.admin.AdminOptions;
+import io.pushline.common.admin.AdminServer;
+import io.pushline.common.admin.Metrics;
 import io.pushline.common.config.RedisOptions;
+import io.pushline.gateway.GatewayMetrics;
+import io.pushline.ingest.IngestMetrics;
 import io.pushline.common.config.ServiceRunner;
 import io.pushline.gateway.GatewayOptions;
 import io.pushline.ingest.IngestOptions;
@@ -9,6 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code java -jar pushline-all.jar}: the seed's one process, in-memory unless a Redis URL is set. */
@@ -23,6 +31,8 @@ public final class PushlineMain implements Callable<Integer> {
     IngestOptions ingest;
     @Mixin
     RedisOptions redis;
+    @Mixin
+    AdminOptions admin;
 
     @Override
     public Integer call() {
@@ -34,7 +44,13 @@ public final class PushlineMain implements Callable<Integer> {
                 LoggerFactory.getLogger(PushlineMain.class).info(
                         "pushline: no --redis-url (PUSHLINE_REDIS_URL): in-memory broker, this process is the whole system");
             }
-            return Pushline.start(redis, gateway, ingest);
+            admin.validate();
+            Pushline pushline = Pushline.start(redis, gateway, ingest);
+            PrometheusMeterRegistry registry = Metrics.newRegistry();
+            GatewayMetrics.bind(registry, pushline.gateway());
+            IngestMetrics.bind(registry, pushline.ingest());
+            return AdminServer.around(pushline, admin, registry, List.of(BrokerMetrics.readiness(pushline.gateway().broker()),
+                    BrokerMetrics.readiness(pushline.ingest().broker())));
         });
     }
 

@@ -1,12 +1,18 @@
 package io.pushline.gateway;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pushline.broker.BrokerMetrics;
 import io.pushline.broker.redis.RedisBroker;
+import io.pushline.common.admin.AdminOptions;
+import io.pushline.common.admin.AdminServer;
+import io.pushline.common.admin.Metrics;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.ServiceRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code java -jar pushline-gateway.jar}: one gateway node of a multi-node deployment (Redis required). */
@@ -18,6 +24,8 @@ public final class GatewayMain implements Callable<Integer> {
     GatewayOptions gateway;
     @Mixin
     RedisOptions redis;
+    @Mixin
+    AdminOptions admin;
 
     @Override
     public Integer call() {
@@ -28,7 +36,11 @@ public final class GatewayMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone gateway; "
                         + "for one process without Redis run pushline-all.jar");
             }
-            return new GatewayServer(gateway, listener -> new RedisBroker(redis, gateway.nodeId(), listener));
+            admin.validate();
+            GatewayServer server = new GatewayServer(gateway, listener -> new RedisBroker(redis, gateway.nodeId(), listener));
+            PrometheusMeterRegistry registry = Metrics.newRegistry();
+            GatewayMetrics.bind(registry, server);
+            return AdminServer.around(server, admin, registry, List.of(BrokerMetrics.readiness(server.broker())));
         });
     }
 

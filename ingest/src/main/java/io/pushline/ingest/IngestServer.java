@@ -54,6 +54,10 @@ public final class IngestServer implements AutoCloseable {
         return stats;
     }
 
+    public Broker broker() {
+        return broker;
+    }
+
     /** Open connections and refusals at the cap. */
     public ConnectionLimit connections() {
         return initializer.limit();

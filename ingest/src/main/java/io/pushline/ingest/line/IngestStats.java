@@ -1,33 +1,68 @@
 package io.pushline.ingest.line;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.pushline.common.protocol.InvalidLineException;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of one ingest, shared by its connections. Thread-safe. */
+/**
+ * Counters of one ingest, shared by its connections, and their meters once {@link #bindTo bound}. Thread-safe.
+ */
 public final class IngestStats {
 
     private final LongAdder ok = new LongAdder();
     private final LongAdder offline = new LongAdder();
     private final LongAdder brokerErrors = new LongAdder();
-    private final Map<InvalidLineException.Reason, AtomicLong> refused = new EnumMap<>(InvalidLineException.Reason.class);
+    private final Map<InvalidLineException.Reason, LongAdder> refused = new EnumMap<>(InvalidLineException.Reason.class);
+    private volatile Timer publishLatency;
 
     public IngestStats() {
         for (InvalidLineException.Reason r : InvalidLineException.Reason.values()) {
-            refused.put(r, new AtomicLong());
+            refused.put(r, new LongAdder());
         }
     }
 
     void ok() { ok.increment(); }
     void offline() { offline.increment(); }
     void brokerError() { brokerErrors.increment(); }
-    void refused(InvalidLineException.Reason reason) { refused.get(reason).incrementAndGet(); }
+    void refused(InvalidLineException.Reason reason) { refused.get(reason).increment(); }
+
+    /** How long the broker took to answer one line (presence check and publish, one round trip on Redis). */
+    void publishTook(long nanos) {
+        Timer t = publishLatency;
+        if (t != null) {
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
 
     public long okCount() { return ok.sum(); }
     public long offlineCount() { return offline.sum(); }
     public long brokerErrorCount() { return brokerErrors.sum(); }
-    public long refusedCount(InvalidLineException.Reason reason) { return refused.get(reason).get(); }
+    public long refusedCount(InvalidLineException.Reason reason) { return refused.get(reason).sum(); }
+
+    public void bindTo(MeterRegistry registry) {
+        lines(registry, "ok", ok, "lines answered ok: a target uid was online and the line was published");
+        lines(registry, "offline", offline, "lines answered fail because no target uid was online");
+        lines(registry, "error", brokerErrors, "lines answered fail because the broker failed or timed out");
+        refused.forEach((reason, count) -> FunctionCounter.builder("pushline_ingest_refused_lines", count, LongAdder::sum)
+                .tag("reason", reason.name().toLowerCase())
+                .description("lines answered fail because they are not valid requests").register(registry));
+        publishLatency = Timer.builder("pushline_ingest_publish_latency")
+                .description("time from a line's parse to the broker's answer")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
+    }
+
+    private static void lines(MeterRegistry registry, String result, LongAdder count, String description) {
+        FunctionCounter.builder("pushline_ingest_lines", count, LongAdder::sum).tag("result", result)
+                .description(description).register(registry);
+    }
 }

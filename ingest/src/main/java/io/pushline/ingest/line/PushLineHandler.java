@@ -56,7 +56,10 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
                 throw new InvalidLineException(InvalidLineException.Reason.TOO_LONG, "line over " + maxLineLength + " bytes");
             }
             byte[] bytes = ByteBufUtil.getBytes(line);
-            reply = publish(PushLineParser.parse(bytes, 0, bytes.length), bytes);
+            PushTarget target = PushLineParser.parse(bytes, 0, bytes.length);
+            long started = System.nanoTime();
+            reply = publish(target, bytes);
+            reply.whenComplete((r, e) -> stats.publishTook(System.nanoTime() - started));
         } catch (InvalidLineException e) {
             stats.refused(e.reason());
             log.debug("ingest: refused a line from {}: {}", ctx.channel().remoteAddress(), e.getMessage());

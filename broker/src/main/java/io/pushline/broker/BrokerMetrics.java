@@ -1,0 +1,40 @@
+package io.pushline.broker;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pushline.broker.redis.RedisBroker;
+import io.pushline.common.admin.ReadinessCheck;
+
+/** A broker's health as meters and as a readiness check, for the service ({@code gateway}, {@code ingest}) using it. */
+public final class BrokerMetrics {
+
+    private BrokerMetrics() {
+    }
+
+    public static void bind(MeterRegistry registry, Broker broker, String service) {
+        Gauge.builder("pushline_broker_healthy", broker, b -> b.isHealthy() ? 1 : 0).tag("service", service)
+                .description("1 while the broker is reachable and this node's subscriptions are live").register(registry);
+        if (broker instanceof RedisBroker redis) {
+            Gauge.builder("pushline_redis_publish_circuit_open", redis, r -> r.publishCircuitState() == CircuitBreaker.State.CLOSED ? 0 : 1)
+                    .tag("service", service)
+                    .description("1 while the publish circuit breaker refuses or probes (Redis failing)").register(registry);
+            Gauge.builder("pushline_redis_subscribed_uids", redis, RedisBroker::subscribedUids).tag("service", service)
+                    .description("uids this node is subscribed to in Redis").register(registry);
+        }
+    }
+
+    public static ReadinessCheck readiness(Broker broker) {
+        return new ReadinessCheck() {
+            @Override
+            public String name() {
+                return "broker";
+            }
+
+            @Override
+            public String problem() {
+                return broker.isHealthy() ? null : broker.describe() + " is not healthy (unreachable, reconnecting or re-syncing)";
+            }
+        };
+    }
+}

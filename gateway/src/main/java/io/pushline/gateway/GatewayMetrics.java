@@ -1,0 +1,29 @@
+package io.pushline.gateway;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pushline.broker.BrokerMetrics;
+import io.pushline.gateway.session.LocalSessions;
+
+/** The gateway's state as meters an operator would graph. Reads counters the sessions keep anyway. */
+public final class GatewayMetrics {
+
+    private GatewayMetrics() {
+    }
+
+    public static void bind(MeterRegistry registry, GatewayServer gateway) {
+        LocalSessions s = gateway.sessions();
+        Gauge.builder("pushline_gateway_connections", s, LocalSessions::connections)
+                .description("WebSocket connections bound to a uid").register(registry);
+        Gauge.builder("pushline_gateway_online_uids", s, LocalSessions::uids)
+                .description("distinct uids with at least one connection on this node").register(registry);
+        FunctionCounter.builder("pushline_gateway_frames_delivered", s, LocalSessions::framesDelivered)
+                .description("push frames written to connections").register(registry);
+        FunctionCounter.builder("pushline_gateway_slow_consumers_closed", s, LocalSessions::slowConsumersClosed)
+                .description("connections closed with 4429 for reading too slowly").register(registry);
+        FunctionCounter.builder("pushline_gateway_invalid_lines_dropped", s, LocalSessions::invalidLinesDropped)
+                .description("published lines dropped because they were not valid UTF-8").register(registry);
+        BrokerMetrics.bind(registry, gateway.broker(), "gateway");
+    }
+}
