@@ -58,7 +58,7 @@ class GatewayProcessIT {
         String prefix = "gp-" + UUID.randomUUID().toString().substring(0, 8);
         options = new RedisOptions(redis.uri(), prefix, TTL);
         gateway = JavaProcess.start(GatewayMain.class.getName(),
-                List.of("--ws-host", HOST, "--ws-port", "0", "--node-id", "gw-process", "--presence-ttl", "3s"),
+                List.of("--ws-host", HOST, "--ws-port", "0", "--node-id", "gw-process", "--presence-ttl", "3s", "--admin-port", "-1"),
                 Map.of("PUSHLINE_REDIS_URL", redis.uri(), "PUSHLINE_REDIS_PREFIX", prefix));
         Matcher m = LISTENING.matcher(gateway.awaitLine(LISTENING, Duration.ofSeconds(20)));
         assertTrue(m.find());

@@ -37,7 +37,7 @@ class IngestAbuseIT {
     private final List<AutoCloseable> clients = new ArrayList<>();
 
     private int[] start(List<String> jvm, String... args) {
-        List<String> all = new ArrayList<>(List.of("--ws-host", HOST, "--ws-port", "0", "--ingest-port", "0"));
+        List<String> all = new ArrayList<>(List.of("--ws-host", HOST, "--ws-port", "0", "--ingest-port", "0", "--admin-port", "-1"));
         all.addAll(List.of(args));
         pushline = JavaProcess.start(PushlineMain.class.getName(), jvm, all, Map.of());
         return new int[] {port(WS), port(INGEST)};

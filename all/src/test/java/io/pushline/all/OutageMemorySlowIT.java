@@ -44,7 +44,7 @@ class OutageMemorySlowIT {
     void memoryStaysFlatThroughALongOutageUnderLoadAndPushesResumeAfterIt() throws Exception {
         try (RedisServer redis = RedisServer.start();
              JavaProcess pushline = JavaProcess.start(PushlineMain.class.getName(), List.of("-Xmx128m"),
-                     List.of("--ws-host", HOST, "--ws-port", "0", "--ingest-port", "0"),
+                     List.of("--ws-host", HOST, "--ws-port", "0", "--ingest-port", "0", "--admin-port", "-1"),
                      Map.of("PUSHLINE_REDIS_URL", redis.uri(), "PUSHLINE_REDIS_PREFIX", "slow"))) {
             Matcher m = Pattern.compile("listening for lines on [^:]+:(\\d+)").matcher(
                     pushline.awaitLine(Pattern.compile("listening for lines on [^:]+:(\\d+)"), Duration.ofSeconds(20)));

@@ -27,7 +27,7 @@ class StartupErrorsIT {
     void aPortInUseIsOneLineNamingTheListenerAndTheAddress() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            try (JavaProcess p = pushline("--ws-host", "127.0.0.1", "--ws-port", Integer.toString(port), "--ingest-port", "0")) {
+            try (JavaProcess p = pushline("--ws-host", "127.0.0.1", "--ws-port", Integer.toString(port), "--ingest-port", "0", "--admin-port", "-1")) {
                 p.awaitLine(Pattern.compile("pushline: cannot listen for WebSockets on 127\\.0\\.0\\.1:" + port + ": .*in use"), WAIT);
                 assertEquals(1, p.awaitExit(WAIT));
             }
@@ -37,7 +37,7 @@ class StartupErrorsIT {
     @Test
     void anUnreachableRedisIsOneLineNamingTheUrlWithoutItsPassword() {
         int closed = FreePort.find();
-        try (JavaProcess p = pushline("--ws-port", "0", "--ingest-port", "0", "--redis-url", "redis://app:s3cret@127.0.0.1:" + closed)) {
+        try (JavaProcess p = pushline("--ws-port", "0", "--ingest-port", "0", "--admin-port", "-1", "--redis-url", "redis://app:s3cret@127.0.0.1:" + closed)) {
             String line = p.awaitLine(Pattern.compile("pushline: cannot connect to Redis at redis://app:\\*\\*\\*@127\\.0\\.0\\.1:" + closed), WAIT);
             assertTrue(!line.contains("s3cret"), line);
             assertEquals(1, p.awaitExit(WAIT));
