@@ -15,16 +15,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * sent through the ingest has reached it: binding and subscribing are asynchronous (through Redis), so that is
  * the only honest signal a real client has.
  */
-final class Pages {
+public final class Pages {
 
-    static final Duration WAIT = Duration.ofSeconds(5);
+    public static final Duration WAIT = Duration.ofSeconds(5);
     private static final AtomicLong PROBES = new AtomicLong();
 
     private Pages() {
     }
 
     /** Connects like the seed's page (uid as first frame) and waits until pushes reach it. */
-    static WsClient open(URI ws, String uid, String ingestHost, int ingestPort) {
+    public static WsClient open(URI ws, String uid, String ingestHost, int ingestPort) {
         WsClient page = WsClient.connect(ws);
         page.send(uid);
         awaitReady(page, uid, ingestHost, ingestPort);
@@ -32,7 +32,7 @@ final class Pages {
     }
 
     /** Pushes probes to {@code uid} until one reaches {@code page}. Other pages of the uid may see probes too. */
-    static void awaitReady(WsClient page, String uid, String ingestHost, int ingestPort) {
+    public static void awaitReady(WsClient page, String uid, String ingestHost, int ingestPort) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         try (LineClient ingest = LineClient.connect(ingestHost, ingestPort)) {
             while (System.nanoTime() < deadline) {
@@ -51,7 +51,7 @@ final class Pages {
     }
 
     /** The next push that is not a readiness probe. */
-    static String next(WsClient page) {
+    public static String next(WsClient page) {
         String msg;
         do {
             msg = page.awaitMessage(WAIT);
@@ -61,7 +61,7 @@ final class Pages {
     }
 
     /** Null when no push (other than probes) arrives within {@code quiet}. */
-    static String none(WsClient page, Duration quiet) {
+    public static String none(WsClient page, Duration quiet) {
         String msg;
         do {
             msg = page.pollMessage(quiet);
