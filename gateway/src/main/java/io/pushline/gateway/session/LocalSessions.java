@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.CharsetUtil;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
+import io.micrometer.core.instrument.Timer;
 import io.pushline.common.protocol.CloseCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -36,6 +39,7 @@ public final class LocalSessions implements DeliveryListener {
 
     private static final Logger log = LoggerFactory.getLogger(LocalSessions.class);
     private static final Channel[] NONE = new Channel[0];
+    static final int DELIVERY_SAMPLE = 16;
 
     private final Map<String, Channel[]> byUid = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
@@ -44,10 +48,20 @@ public final class LocalSessions implements DeliveryListener {
     private final AtomicLong slowConsumersClosed = new AtomicLong();
     private final AtomicLong invalidLinesDropped = new AtomicLong();
     private volatile Broker broker;
+    private volatile Timer deliveryLatency;
 
     /** Set once, before the gateway accepts connections: the broker needs this registry as its listener first. */
     public void attach(Broker broker) {
         this.broker = broker;
+    }
+
+    /**
+     * Records, for one frame in {@value #DELIVERY_SAMPLE}, the time from the broker handing the line over to the
+     * frame being written to the socket: the queueing a busy event loop adds. A sample, because timing every
+     * frame would cost a promise and a listener per frame.
+     */
+    public void recordDeliveryLatency(Timer timer) {
+        this.deliveryLatency = timer;
     }
 
     public void bind(String uid, Channel channel) {
@@ -137,7 +151,16 @@ public final class LocalSessions implements DeliveryListener {
 
     private void write(Channel ch, TextWebSocketFrame frame) {
         if (ch.isWritable()) {
-            ch.writeAndFlush(frame.retainedDuplicate(), ch.voidPromise());
+            // writeAndFlush from this thread (not eventLoop().execute): Netty counts a queued cross-thread write
+            // against the channel's writability at once, which is what bounds a slow consumer's backlog.
+            Timer timer = deliveryLatency;
+            if (timer != null && ThreadLocalRandom.current().nextInt(DELIVERY_SAMPLE) == 0) {
+                long handedOver = System.nanoTime();
+                ch.writeAndFlush(frame.retainedDuplicate())
+                        .addListener(f -> timer.record(System.nanoTime() - handedOver, TimeUnit.NANOSECONDS));
+            } else {
+                ch.writeAndFlush(frame.retainedDuplicate(), ch.voidPromise());
+            }
             framesDelivered.increment();
         } else if (ch.isActive()) {
             slowConsumersClosed.incrementAndGet();
