@@ -4,21 +4,27 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.broker.Broker;
+import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
 import io.pushline.ingest.line.PushLineDecoder;
 import io.pushline.ingest.line.PushLineHandler;
 
 import java.util.concurrent.TimeUnit;
 
-/** One ingest connection's pipeline: idle detection, bounded line framing, publish and in-order replies. */
+/**
+ * One ingest connection's pipeline: idle detection, bounded line framing, publish and in-order replies.
+ * {@link IngestGuard} adds its handlers around these by name (allow-list, TLS, AUTH line, rate limit).
+ */
 final class IngestInitializer extends ChannelInitializer<SocketChannel> {
 
     private final IngestOptions options;
     private final Broker broker;
     private final IngestStats stats;
+    private final IngestGuard guard;
 
-    IngestInitializer(IngestOptions options, Broker broker, IngestStats stats) {
+    IngestInitializer(IngestOptions options, Broker broker, IngestStats stats, IngestGuard guard) {
         this.options = options;
+        this.guard = guard;
         this.broker = broker;
         this.stats = stats;
     }
@@ -28,6 +34,7 @@ final class IngestInitializer extends ChannelInitializer<SocketChannel> {
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(options.partialLineTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("lines", new PushLineDecoder(options.maxLineLength()))
-                .addLast("push", new PushLineHandler(broker, stats, options.maxInFlight()));
+                .addLast(IngestGuard.PUSH, new PushLineHandler(broker, stats, options.maxInFlight()));
+        guard.install(ch);
     }
 }

@@ -2,6 +2,8 @@ package io.pushline.ingest;
 
 import io.pushline.common.config.DurationConverter;
 import io.pushline.common.config.PortOption;
+import io.pushline.ingest.guard.IngestGuardOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -40,6 +42,10 @@ public final class IngestOptions {
                     + "connection between lines is kept). Env: PUSHLINE_PARTIAL_LINE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration partialLineTimeout;
 
+    /** Shared secret, address allow-list, rate limit, TLS. */
+    @Mixin
+    IngestGuardOptions guard = IngestGuardOptions.defaults();
+
     public IngestOptions() {
     }
 
@@ -60,6 +66,7 @@ public final class IngestOptions {
         if (partialLineTimeout.isZero() || partialLineTimeout.isNegative()) {
             throw new IllegalArgumentException("--partial-line-timeout (PUSHLINE_PARTIAL_LINE_TIMEOUT) must be positive");
         }
+        guard.validate();
         return this;
     }
 
@@ -68,8 +75,10 @@ public final class IngestOptions {
     public int maxLineLength() { return maxLineLength; }
     public int maxInFlight() { return maxInFlight; }
     public Duration partialLineTimeout() { return partialLineTimeout; }
+    public IngestGuardOptions guard() { return guard; }
 
     public IngestOptions withMaxLineLength(int bytes) { this.maxLineLength = bytes; return this; }
     public IngestOptions withPartialLineTimeout(Duration d) { this.partialLineTimeout = d; return this; }
     public IngestOptions withMaxInFlight(int lines) { this.maxInFlight = lines; return this; }
+    public IngestOptions withGuard(IngestGuardOptions g) { this.guard = g; return validate(); }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoopGroup;
 import io.pushline.broker.Broker;
 import io.pushline.common.netty.Listeners;
 import io.pushline.common.netty.Transport;
+import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +26,19 @@ public final class IngestServer implements AutoCloseable {
 
     private final Broker broker;
     private final IngestStats stats = new IngestStats();
+    private final IngestGuard guard;
     private final EventLoopGroup loops;
     private final Channel listener;
 
     /** @throws io.pushline.common.config.StartupException when the port cannot be bound */
     public IngestServer(IngestOptions options, Broker broker) {
         this.broker = broker;
+        try {
+            this.guard = new IngestGuard(options.guard());
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
         Transport transport = Transport.best();
         this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "ingest");
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -39,7 +47,7 @@ public final class IngestServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new IngestInitializer(options, broker, stats));
+                .childHandler(new IngestInitializer(options, broker, stats, guard));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");
         } catch (RuntimeException e) {
@@ -47,8 +55,8 @@ public final class IngestServer implements AutoCloseable {
             broker.close();
             throw e;
         }
-        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes)",
-                options.host(), port(), broker.describe(), options.maxLineLength());
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, {})",
+                options.host(), port(), broker.describe(), options.maxLineLength(), guard.describe());
     }
 
     public int port() {
@@ -57,6 +65,11 @@ public final class IngestServer implements AutoCloseable {
 
     public IngestStats stats() {
         return stats;
+    }
+
+    /** Refusals by the allow-list, the AUTH line and the rate limit. */
+    public IngestGuard guard() {
+        return guard;
     }
 
     @Override
