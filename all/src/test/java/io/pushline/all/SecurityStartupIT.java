@@ -32,7 +32,7 @@ class SecurityStartupIT {
     void trustModeStartsWithOneWarningSayingWhy() {
         try (JavaProcess p = pushline(Map.of("PUSHLINE_TRUST_UID", "true"), "--ws-host", "0.0.0.0", "--ws-port", "0", "--ingest-port", "0")) {
             p.awaitLine(Pattern.compile("WARN .*uids are trusted as pages send them.*because --trust-uid \\(PUSHLINE_TRUST_UID\\) is set.*"), WAIT);
-            p.awaitLine(Pattern.compile("pushline-gateway listening for ws:// on 0\\.0\\.0\\.0:\\d+.*"), WAIT);
+            p.awaitLine(Pattern.compile("pushline-gateway listening for WebSockets on 0\\.0\\.0\\.0:\\d+ \\(ws://.*"), WAIT);
         }
     }
 
@@ -40,7 +40,7 @@ class SecurityStartupIT {
     void theDefaultStartIsLoopbackAndTrustsUidsWithAWarning() {
         try (JavaProcess p = pushline(Map.of(), "--ws-port", "0", "--ingest-port", "0")) {
             p.awaitLine(Pattern.compile("WARN .*because no token key is set and the WebSocket listener is on loopback 127\\.0\\.0\\.1.*"), WAIT);
-            p.awaitLine(Pattern.compile("pushline-gateway listening for ws:// on 127\\.0\\.0\\.1:\\d+.*"), WAIT);
+            p.awaitLine(Pattern.compile("pushline-gateway listening for WebSockets on 127\\.0\\.0\\.1:\\d+ \\(ws://.*"), WAIT);
         }
     }
 

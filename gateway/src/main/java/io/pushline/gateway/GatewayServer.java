@@ -63,8 +63,8 @@ public final class GatewayServer implements AutoCloseable {
             broker.close();
             throw e;
         }
-        log.info("pushline-gateway listening for {} on {}:{} (node {}, {}, {} transport)",
-                security.tls() ? "wss://" : "ws://", options.host(), port(), options.nodeId(), broker.describe(), transport.name().toLowerCase());
+        log.info("pushline-gateway listening for WebSockets on {}:{} ({}, node {}, {}, {} transport)",
+                options.host(), port(), security.tls() ? "wss://" : "ws://", options.nodeId(), broker.describe(), transport.name().toLowerCase());
     }
 
     public int port() {
