@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.http.HttpRequestHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.gateway.session.HeartbeatHandler;
@@ -19,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * One browser connection's pipeline, top to bottom: idle detection (raw bytes, so pongs count), HTTP codec, a bounded aggregator (a handshake has no body),
  * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close
  * codes), heartbeat (ping when quiet, close when silent), then the session (uid binding and delivery).
+ * {@link GatewaySecurity} adds its handlers around these by name (PROXY protocol, TLS, the handshake guard,
+ * the token identity).
  */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -30,10 +33,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final GatewayOptions options;
     private final LocalSessions sessions;
     private final WebSocketServerProtocolConfig webSocket;
+    private final GatewaySecurity security;
 
-    GatewayInitializer(GatewayOptions options, LocalSessions sessions) {
+    GatewayInitializer(GatewayOptions options, LocalSessions sessions, GatewaySecurity security) {
         this.options = options;
         this.sessions = sessions;
+        this.security = security;
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true)
@@ -52,10 +57,11 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(options.idleTimeout().toMillis(), 0, options.pingInterval().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
-                .addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_BODY))
+                .addLast(GatewaySecurity.AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_BODY))
                 .addLast(SessionHandler.HTTP_HANDLER_NAME, HttpRequestHandler.INSTANCE)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
                 .addLast("heartbeat", HeartbeatHandler.INSTANCE)
-                .addLast("session", new SessionHandler(sessions, options.uidTimeout()));
+                .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), security.identity().trustsUid()));
+        security.install(ch);
     }
 }

@@ -3,6 +3,10 @@ package io.pushline.gateway;
 import io.pushline.common.config.DurationConverter;
 import io.pushline.common.config.PortOption;
 import io.pushline.common.protocol.Uid;
+import io.pushline.gateway.auth.AuthOptions;
+import io.pushline.gateway.auth.IdentityPolicy;
+import io.pushline.gateway.guard.GuardOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -12,7 +16,8 @@ import java.time.Duration;
 /** The gateway's settings; each is a flag and a {@code PUSHLINE_*} variable with a default matching the seed. */
 public final class GatewayOptions {
 
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Loopback, so the default start (trusted uids, no token key) is not reachable from other machines. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 1234;
     public static final int DEFAULT_MAX_FRAME_SIZE = 65_536;
     public static final Duration DEFAULT_UID_TIMEOUT = Duration.ofSeconds(10);
@@ -21,7 +26,8 @@ public final class GatewayOptions {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     @Option(names = "--ws-host", paramLabel = "HOST", defaultValue = "${env:PUSHLINE_WS_HOST:-" + DEFAULT_HOST + "}",
-            description = "Address the WebSocket listener binds. Env: PUSHLINE_WS_HOST. Default: ${DEFAULT-VALUE}.")
+            description = "Address the WebSocket listener binds; 0.0.0.0 exposes it to the network and then needs a "
+                    + "token key or --trust-uid. Env: PUSHLINE_WS_HOST. Default: ${DEFAULT-VALUE}.")
     String host;
 
     @Option(names = "--ws-port", paramLabel = "PORT", defaultValue = "${env:PUSHLINE_WS_PORT:-" + DEFAULT_PORT + "}",
@@ -62,6 +68,14 @@ public final class GatewayOptions {
                     + "offline. Must exceed --ping-interval. Env: PUSHLINE_IDLE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration idleTimeout;
 
+    /** Identity: token key and checks, or trusted uids. */
+    @Mixin
+    AuthOptions auth = AuthOptions.defaults();
+    /** Origin allow-list, connection limits, client IP sources, TLS. */
+    @Mixin
+    GuardOptions guard = GuardOptions.defaults();
+    private IdentityPolicy identity;
+
     public GatewayOptions() {
     }
 
@@ -98,6 +112,8 @@ public final class GatewayOptions {
         if (!Uid.isValid(nodeId)) {
             throw new IllegalArgumentException("--node-id (PUSHLINE_NODE_ID) must be " + Uid.describe() + ", got '" + nodeId + "'");
         }
+        identity = auth.policy(host);
+        guard.validate();
         return this;
     }
 
@@ -121,9 +137,14 @@ public final class GatewayOptions {
     public int maxOutboundBuffer() { return maxOutboundBuffer; }
     public Duration pingInterval() { return pingInterval; }
     public Duration idleTimeout() { return idleTimeout; }
+    /** Valid after {@link #validate()}. */
+    public IdentityPolicy identity() { return identity; }
+    public GuardOptions guard() { return guard; }
 
     public GatewayOptions withNodeId(String id) { this.nodeId = id; return this; }
     public GatewayOptions withUidTimeout(Duration d) { this.uidTimeout = d; return this; }
     public GatewayOptions withMaxOutboundBuffer(int bytes) { this.maxOutboundBuffer = bytes; return this; }
     public GatewayOptions withHeartbeat(Duration ping, Duration idle) { this.pingInterval = ping; this.idleTimeout = idle; return validate(); }
+    public GatewayOptions withAuth(AuthOptions a) { this.auth = a; return validate(); }
+    public GatewayOptions withGuard(GuardOptions g) { this.guard = g; return validate(); }
 }

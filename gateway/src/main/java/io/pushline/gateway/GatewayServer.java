@@ -10,6 +10,7 @@ import io.pushline.broker.DeliveryListener;
 import io.pushline.common.netty.Listeners;
 import io.pushline.common.netty.Transport;
 import io.pushline.common.protocol.CloseCodes;
+import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.session.LocalSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,7 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewayOptions options;
     private final LocalSessions sessions = new LocalSessions();
     private final Broker broker;
+    private final GatewaySecurity security;
     private final EventLoopGroup loops;
     private final Channel listener;
 
@@ -39,6 +41,7 @@ public final class GatewayServer implements AutoCloseable {
      */
     public GatewayServer(GatewayOptions options, Function<DeliveryListener, Broker> brokerFactory) {
         this.options = options;
+        this.security = new GatewaySecurity(options.identity(), options.guard(), options.host());
         this.broker = brokerFactory.apply(sessions);
         sessions.attach(broker);
         Transport transport = Transport.best();
@@ -46,7 +49,7 @@ public final class GatewayServer implements AutoCloseable {
         int low = Math.max(1, options.maxOutboundBuffer() / 2);
         ServerBootstrap bootstrap = transport.serverBootstrap(loops)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, options.maxOutboundBuffer()))
-                .childHandler(new GatewayInitializer(options, sessions));
+                .childHandler(new GatewayInitializer(options, sessions, security));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "WebSockets");
         } catch (RuntimeException e) {
@@ -54,8 +57,8 @@ public final class GatewayServer implements AutoCloseable {
             broker.close();
             throw e;
         }
-        log.info("pushline-gateway listening for WebSockets on {}:{} (node {}, {}, {} transport)",
-                options.host(), port(), options.nodeId(), broker.describe(), transport.name().toLowerCase());
+        log.info("pushline-gateway listening for WebSockets on {}:{} ({}, node {}, {}, {} transport)",
+                options.host(), port(), security.tls() ? "wss://" : "ws://", options.nodeId(), broker.describe(), transport.name().toLowerCase());
     }
 
     public int port() {
@@ -64,6 +67,11 @@ public final class GatewayServer implements AutoCloseable {
 
     public LocalSessions sessions() {
         return sessions;
+    }
+
+    /** Identity policy and refusal counters. */
+    public GatewaySecurity security() {
+        return security;
     }
 
     public Broker broker() {

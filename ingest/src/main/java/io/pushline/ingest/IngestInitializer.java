@@ -9,22 +9,28 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.broker.Broker;
 import io.pushline.common.netty.ConnectionLimit;
 import io.pushline.common.protocol.Replies;
+import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
 import io.pushline.ingest.line.PushLineDecoder;
 import io.pushline.ingest.line.PushLineHandler;
 
 import java.util.concurrent.TimeUnit;
 
-/** One ingest connection's pipeline: the connection cap, idle detection, bounded line framing, publish and in-order replies. */
+/**
+ * One ingest connection's pipeline: the connection cap, idle detection, bounded line framing, publish and in-order
+ * replies. {@link IngestGuard} adds its handlers around these by name (allow-list, TLS, AUTH line, rate limit).
+ */
 final class IngestInitializer extends ChannelInitializer<SocketChannel> {
 
     private final IngestOptions options;
     private final Broker broker;
     private final IngestStats stats;
     private final ConnectionLimit limit;
+    private final IngestGuard guard;
 
-    IngestInitializer(IngestOptions options, Broker broker, IngestStats stats) {
+    IngestInitializer(IngestOptions options, Broker broker, IngestStats stats, IngestGuard guard) {
         this.options = options;
+        this.guard = guard;
         this.broker = broker;
         this.stats = stats;
         this.limit = new ConnectionLimit(options.maxConnections(), IngestInitializer::refuse);
@@ -45,6 +51,7 @@ final class IngestInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("limit", limit)
                 .addLast("idle", new IdleStateHandler(options.partialLineTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("lines", new PushLineDecoder(options.maxLineLength()))
-                .addLast("push", new PushLineHandler(broker, stats, options.maxInFlight(), options.maxLineLength()));
+                .addLast(IngestGuard.PUSH, new PushLineHandler(broker, stats, options.maxInFlight(), options.maxLineLength()));
+        guard.install(ch);
     }
 }

@@ -2,6 +2,8 @@ package io.pushline.ingest;
 
 import io.pushline.common.config.DurationConverter;
 import io.pushline.common.config.PortOption;
+import io.pushline.ingest.guard.IngestGuardOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -47,6 +49,10 @@ public final class IngestOptions {
                     + "Env: PUSHLINE_INGEST_MAX_CONNECTIONS. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    /** Shared secret, address allow-list, rate limit, TLS. */
+    @Mixin
+    IngestGuardOptions guard = IngestGuardOptions.defaults();
+
     public IngestOptions() {
     }
 
@@ -69,6 +75,7 @@ public final class IngestOptions {
         if (partialLineTimeout.isZero() || partialLineTimeout.isNegative()) {
             throw new IllegalArgumentException("--partial-line-timeout (PUSHLINE_PARTIAL_LINE_TIMEOUT) must be positive");
         }
+        guard.validate();
         return this;
     }
 
@@ -78,9 +85,11 @@ public final class IngestOptions {
     public int maxInFlight() { return maxInFlight; }
     public Duration partialLineTimeout() { return partialLineTimeout; }
     public int maxConnections() { return maxConnections; }
+    public IngestGuardOptions guard() { return guard; }
 
     public IngestOptions withMaxLineLength(int bytes) { this.maxLineLength = bytes; return this; }
     public IngestOptions withPartialLineTimeout(Duration d) { this.partialLineTimeout = d; return this; }
     public IngestOptions withMaxInFlight(int lines) { this.maxInFlight = lines; return this; }
     public IngestOptions withMaxConnections(int count) { this.maxConnections = count; return this; }
+    public IngestOptions withGuard(IngestGuardOptions g) { this.guard = g; return validate(); }
 }

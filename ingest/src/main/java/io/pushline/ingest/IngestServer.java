@@ -7,6 +7,7 @@ import io.pushline.broker.Broker;
 import io.pushline.common.netty.ConnectionLimit;
 import io.pushline.common.netty.Listeners;
 import io.pushline.common.netty.Transport;
+import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,7 @@ public final class IngestServer implements AutoCloseable {
 
     private final Broker broker;
     private final IngestStats stats = new IngestStats();
+    private final IngestGuard guard;
     private final EventLoopGroup loops;
     private final Channel listener;
     private final IngestInitializer initializer;
@@ -31,10 +33,16 @@ public final class IngestServer implements AutoCloseable {
     /** @throws io.pushline.common.config.StartupException when the port cannot be bound */
     public IngestServer(IngestOptions options, Broker broker) {
         this.broker = broker;
+        try {
+            this.guard = new IngestGuard(options.guard());
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
         Transport transport = Transport.best();
         this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "ingest");
         ServerBootstrap bootstrap = transport.serverBootstrap(loops)
-                .childHandler(initializer = new IngestInitializer(options, broker, stats));
+                .childHandler(initializer = new IngestInitializer(options, broker, stats, guard));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");
         } catch (RuntimeException e) {
@@ -42,8 +50,8 @@ public final class IngestServer implements AutoCloseable {
             broker.close();
             throw e;
         }
-        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections)",
-                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections());
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections, {})",
+                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections(), guard.describe());
     }
 
     public int port() {
@@ -61,6 +69,11 @@ public final class IngestServer implements AutoCloseable {
     /** Open connections and refusals at the cap. */
     public ConnectionLimit connections() {
         return initializer.limit();
+    }
+
+    /** Refusals by the allow-list, the AUTH line and the rate limit. */
+    public IngestGuard guard() {
+        return guard;
     }
 
     @Override

@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  * frame the page sends. Later frames are ignored. A uid outside the syntax closes with
  * {@link CloseCodes#INVALID_UID}; no uid within the timeout closes with {@link CloseCodes#UID_TIMEOUT}.
  *
+ * <p>In token mode ({@code trustUid} false) it binds only the uids the identity handler proves with a
+ * {@link VerifiedUid} event; {@code ?uid=} and uid frames are ignored.
+ *
  * <p>One instance per connection; all its methods run on the connection's event loop.
  */
 public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
@@ -37,14 +40,20 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
 
     private final LocalSessions sessions;
     private final Duration uidTimeout;
+    private final boolean trustUid;
     private String uid;
     /** Set once the connection is being closed for a bad or missing uid: later frames must not bind. */
     private boolean refused;
     private ScheduledFuture<?> uidDeadline;
 
     public SessionHandler(LocalSessions sessions, Duration uidTimeout) {
+        this(sessions, uidTimeout, true);
+    }
+
+    public SessionHandler(LocalSessions sessions, Duration uidTimeout, boolean trustUid) {
         this.sessions = sessions;
         this.uidTimeout = uidTimeout;
+        this.trustUid = trustUid;
     }
 
     @Override
@@ -53,7 +62,7 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
             if (ctx.pipeline().get(HTTP_HANDLER_NAME) != null) {
                 ctx.pipeline().remove(HTTP_HANDLER_NAME);
             }
-            List<String> fromQuery = new QueryStringDecoder(handshake.requestUri()).parameters().get("uid");
+            List<String> fromQuery = trustUid ? new QueryStringDecoder(handshake.requestUri()).parameters().get("uid") : null;
             if (fromQuery != null && !fromQuery.isEmpty()) {
                 bind(ctx, fromQuery.get(0));
             } else {
@@ -64,12 +73,19 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
             }
             return;
         }
+        if (evt instanceof VerifiedUid verified && uid == null && !refused) {
+            if (uidDeadline != null) {
+                uidDeadline.cancel(false);
+            }
+            bind(ctx, verified.uid());
+            return;
+        }
         super.userEventTriggered(ctx, evt);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        if (uid == null && !refused && frame instanceof TextWebSocketFrame text) {
+        if (trustUid && uid == null && !refused && frame instanceof TextWebSocketFrame text) {
             if (uidDeadline != null) {
                 uidDeadline.cancel(false);
             }

@@ -49,6 +49,10 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof RefusedLine) {
+            enqueue(ctx, REFUSED); // a guard refused it; its fail still waits for the lines before it
+            return;
+        }
         ByteBuf line = (ByteBuf) msg;
         CompletableFuture<Boolean> reply;
         try {
