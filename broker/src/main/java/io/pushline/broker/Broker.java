@@ -39,8 +39,15 @@ public interface Broker extends AutoCloseable {
      */
     CompletableFuture<Void> subscribe(String uid);
 
-    /** This node no longer holds a connection of {@code uid}: mark it offline here and stop receiving. */
-    void unsubscribe(String uid);
+    /**
+     * This node no longer holds a connection of {@code uid}: mark it offline here and stop receiving. A line
+     * published before the broker has processed this may still be delivered; the gateway drops lines for uids it
+     * no longer holds.
+     *
+     * @return completes when the uid is offline here and no longer received (exceptionally when the bus could not
+     *         be told; the broker then retries by itself when it is back)
+     */
+    CompletableFuture<Void> unsubscribe(String uid);
 
     /** Whether the bus is reachable and this node's subscriptions are live. */
     boolean isHealthy();

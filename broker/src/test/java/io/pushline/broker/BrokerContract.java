@@ -113,7 +113,7 @@ public abstract class BrokerContract {
         assertTrue(await(publisher.publish(uid, line(uid, "before"))));
         r.take();
 
-        node.unsubscribe(uid);
+        await(node.unsubscribe(uid));
 
         assertFalse(await(publisher.publish(uid, line(uid, "after"))));
         assertNull(r.poll(QUIET));
@@ -129,7 +129,7 @@ public abstract class BrokerContract {
         await(nodeA.subscribe(uid));
         await(nodeB.subscribe(uid));
 
-        nodeA.unsubscribe(uid);
+        await(nodeA.unsubscribe(uid));
 
         assertTrue(await(nodeA.publish(uid, line(uid, "b only"))));
         assertEquals(uid, b.take().uid());
@@ -142,7 +142,7 @@ public abstract class BrokerContract {
         Broker node = node(r);
         String uid = uid();
         await(node.subscribe(uid));
-        node.unsubscribe(uid);
+        await(node.unsubscribe(uid));
         await(node.subscribe(uid));
 
         assertTrue(await(node.publish(uid, line(uid, "again"))));

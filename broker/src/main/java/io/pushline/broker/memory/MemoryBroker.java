@@ -73,7 +73,7 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public void unsubscribe(String uid) {
+    public CompletableFuture<Void> unsubscribe(String uid) {
         synchronized (lock) {
             if (subscribed.remove(uid)) {
                 hub.remove(uid, listener);
@@ -82,6 +82,7 @@ public final class MemoryBroker implements Broker {
                 }
             }
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

@@ -189,17 +189,20 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public void unsubscribe(String uid) {
+    public CompletableFuture<Void> unsubscribe(String uid) {
         requireSubscriber();
         synchronized (lock) {
             if (joined.remove(uid) == null) {
-                return;
+                return CompletableFuture.completedFuture(null);
             }
-            presence.remove(uid).exceptionally(e -> leftDirty(uid, e));
-            pubsub.async().unsubscribe(names.userChannel(uid)).exceptionally(e -> leftDirty(uid, e));
+            CompletableFuture<Void> offline = presence.remove(uid);
+            CompletableFuture<Void> unsubscribed = pubsub.async().unsubscribe(names.userChannel(uid)).toCompletableFuture();
+            offline.exceptionally(e -> leftDirty(uid, e));
+            unsubscribed.exceptionally(e -> leftDirty(uid, e));
             if (joined.isEmpty()) {
                 pubsub.async().unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
             }
+            return CompletableFuture.allOf(offline, unsubscribed);
         }
     }
 

@@ -41,7 +41,7 @@ class PushLineHandlerTest {
         }
 
         @Override
-        public void unsubscribe(String uid) {
+        public CompletableFuture<Void> unsubscribe(String uid) {
             throw new UnsupportedOperationException();
         }
 
