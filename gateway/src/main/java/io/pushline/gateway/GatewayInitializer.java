@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.pushline.gateway.http.HttpRequestHandler;
+import io.pushline.gateway.http.StaticResources;
 import io.pushline.gateway.session.LocalSessions;
 import io.pushline.gateway.session.SessionHandler;
 
@@ -26,6 +27,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final GatewayOptions options;
     private final LocalSessions sessions;
     private final WebSocketServerProtocolConfig webSocket;
+    /** Shared by every connection; made here so the static files are read once, when the gateway starts. */
+    private final HttpRequestHandler httpHandler = new HttpRequestHandler(StaticResources.load());
 
     GatewayInitializer(GatewayOptions options, LocalSessions sessions) {
         this.options = options;
@@ -48,7 +51,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         ch.pipeline()
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_BODY))
-                .addLast(SessionHandler.HTTP_HANDLER_NAME, HttpRequestHandler.INSTANCE)
+                .addLast(SessionHandler.HTTP_HANDLER_NAME, httpHandler)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
                 .addLast("session", new SessionHandler(sessions, options.uidTimeout()));
     }
