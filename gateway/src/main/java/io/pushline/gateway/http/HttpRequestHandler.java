@@ -107,6 +107,9 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
     private static void cacheHeaders(FullHttpResponse response, StaticResources.Resource resource) {
         response.headers().set(HttpHeaderNames.ETAG, resource.etag());
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, CACHE_CONTROL);
+        // The files are public and carry no credentials. Pages of the application's own origin load
+        // pushline.mjs with import, which browsers fetch in CORS mode: without this header the import fails.
+        response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
     }
 
     private static FullHttpResponse text(FullHttpRequest request, HttpResponseStatus status, String body) {

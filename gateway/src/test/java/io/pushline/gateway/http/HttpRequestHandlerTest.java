@@ -70,6 +70,7 @@ class HttpRequestHandlerTest {
         FullHttpResponse module = exchange(request(HttpMethod.GET, "/pushline.mjs"));
 
         assertEquals("text/javascript; charset=utf-8", module.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        assertEquals("*", module.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN), "import needs CORS");
         String expected = new String(script, StandardCharsets.UTF_8) + "export default globalThis.Pushline;\n";
         assertEquals(expected, new String(body(module), StandardCharsets.UTF_8));
     }
