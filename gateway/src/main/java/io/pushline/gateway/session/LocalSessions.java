@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -165,7 +166,12 @@ public final class LocalSessions implements DeliveryListener {
         List<ChannelFuture> closing = new ArrayList<>();
         byUid.values().forEach(channels -> {
             for (Channel ch : channels) {
-                ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> halfClose(ch));
+                // The listener is on the promise before the write starts, so the FIN follows the frame within
+                // the same event-loop task. Added after writeAndFlush returns, it could run as a later task, after
+                // the loop has already read the page's answer and echoed it.
+                ChannelPromise sent = ch.newPromise();
+                sent.addListener(f -> halfClose(ch));
+                ch.writeAndFlush(new CloseWebSocketFrame(code, reason), sent);
                 closing.add(ch.closeFuture());
             }
         });
