@@ -11,6 +11,7 @@ import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.http.HttpRequestHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.gateway.session.HeartbeatHandler;
+import io.pushline.gateway.http.StaticResources;
 import io.pushline.gateway.session.LocalSessions;
 import io.pushline.gateway.session.SessionHandler;
 
@@ -34,6 +35,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final LocalSessions sessions;
     private final WebSocketServerProtocolConfig webSocket;
     private final GatewaySecurity security;
+    /** Shared by every connection; made here so the static files are read once, when the gateway starts. */
+    private final HttpRequestHandler httpHandler = new HttpRequestHandler(StaticResources.load());
 
     GatewayInitializer(GatewayOptions options, LocalSessions sessions, GatewaySecurity security) {
         this.options = options;
@@ -58,7 +61,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("idle", new IdleStateHandler(options.idleTimeout().toMillis(), 0, options.pingInterval().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast(GatewaySecurity.AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_BODY))
-                .addLast(SessionHandler.HTTP_HANDLER_NAME, HttpRequestHandler.INSTANCE)
+                .addLast(SessionHandler.HTTP_HANDLER_NAME, httpHandler)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
                 .addLast("heartbeat", HeartbeatHandler.INSTANCE)
                 .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), security.identity().trustsUid()));

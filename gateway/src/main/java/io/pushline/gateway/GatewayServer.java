@@ -2,6 +2,7 @@ package io.pushline.gateway;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -15,6 +16,7 @@ import io.pushline.gateway.session.LocalSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -26,6 +28,8 @@ import java.util.function.Function;
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    /** How long shutdown waits for pages to answer the 1001 close frame before the event loops close the rest. */
+    static final long CLOSE_HANDSHAKE_WAIT_MS = 2_000;
 
     private final GatewayOptions options;
     private final LocalSessions sessions = new LocalSessions();
@@ -82,9 +86,22 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         listener.close().syncUninterruptibly();
         int open = sessions.connections();
-        sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
+        awaitClosed(sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down"));
         broker.close();
         loops.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         log.info("pushline-gateway {} stopped; closed {} connections with 1001", options.nodeId(), open);
+    }
+
+    /** Bounded: a page that never answers costs at most {@link #CLOSE_HANDSHAKE_WAIT_MS} in all, not each. */
+    private static void awaitClosed(List<ChannelFuture> closing) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_HANDSHAKE_WAIT_MS);
+        for (ChannelFuture f : closing) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+                log.info("pushline-gateway: pages did not all answer the close within {}ms; closing the rest",
+                        CLOSE_HANDSHAKE_WAIT_MS);
+                return;
+            }
+        }
     }
 }

@@ -254,7 +254,8 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static Optional<Path> findOnPath(String name) {
+    /** The first executable {@code name} on PATH; package-private for {@link Chromium}. */
+    static Optional<Path> findOnPath(String name) {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();

@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.CharsetUtil;
@@ -14,7 +17,9 @@ import io.pushline.common.protocol.CloseCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -172,13 +177,38 @@ public final class LocalSessions implements DeliveryListener {
         }
     }
 
-    /** Closes every bound connection with {@code code}; used at shutdown. */
-    public void closeAll(int code, String reason) {
+    /**
+     * Sends every bound connection a close frame with {@code code}, then a FIN, but keeps reading; used at
+     * shutdown. The page answers with its own close frame, and the protocol handler then closes the connection
+     * (or closes it at its force-close timeout). Two ways to get this wrong, both seen with Chromium, which then
+     * reports 1006 instead of {@code code}: closing the socket right after the frame resets the page's answer, and
+     * staying fully open lets the protocol handler echo the page's answer as a second close frame, which the
+     * browser rejects as a protocol error. After the FIN that echo cannot be written.
+     *
+     * @return the connections' close futures, to wait on
+     */
+    public List<ChannelFuture> closeAll(int code, String reason) {
+        List<ChannelFuture> closing = new ArrayList<>();
         byUid.values().forEach(channels -> {
             for (Channel ch : channels) {
-                ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> ch.close());
+                // The listener is on the promise before the write starts, so the FIN follows the frame within
+                // the same event-loop task. Added after writeAndFlush returns, it could run as a later task, after
+                // the loop has already read the page's answer and echoed it.
+                ChannelPromise sent = ch.newPromise();
+                sent.addListener(f -> halfClose(ch));
+                ch.writeAndFlush(new CloseWebSocketFrame(code, reason), sent);
+                closing.add(ch.closeFuture());
             }
         });
+        return closing;
+    }
+
+    private static void halfClose(Channel ch) {
+        if (ch instanceof DuplexChannel duplex) {
+            duplex.shutdownOutput();
+        } else {
+            ch.close();
+        }
     }
 
     public int connections() {
