@@ -73,6 +73,8 @@ public final class RedisBroker implements Broker {
     private final Set<String> leftDirty = ConcurrentHashMap.newKeySet();
     private long generation;
     private volatile boolean dirty;
+    /** True from the start of a re-sync until one succeeds: Redis does not match this node yet. */
+    private volatile boolean resyncing;
     private volatile boolean replacingPubSub;
     private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
@@ -306,7 +308,8 @@ public final class RedisBroker implements Broker {
         if (closed || replacingPubSub) {
             return;
         }
-        dirty = false;
+        resyncing = true;
+        dirty = false; // cleared first, so that a failure during the re-sync is not lost
         List<CompletableFuture<?>> steps = new ArrayList<>();
         List<String> channels = new ArrayList<>(RESUBSCRIBE_BATCH);
         synchronized (lock) {
@@ -337,6 +340,7 @@ public final class RedisBroker implements Broker {
                     redis.resources.eventExecutorGroup().schedule(this::resync, RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 }
             } else {
+                resyncing = false;
                 log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
             }
         });
@@ -351,7 +355,7 @@ public final class RedisBroker implements Broker {
             return true;
         }
         boolean canaryFresh = System.nanoTime() - lastCanaryNanos <= CANARY_SILENCE.toNanos();
-        return !dirty && !replacingPubSub && pubsub.isOpen() && canaryFresh;
+        return !dirty && !resyncing && !replacingPubSub && pubsub.isOpen() && canaryFresh;
     }
 
     @Override
