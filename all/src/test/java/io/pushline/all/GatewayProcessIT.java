@@ -93,6 +93,36 @@ class GatewayProcessIT {
     }
 
     @Test
+    void aGatewayRestartedWithTheSameIdWithdrawsWhatItsKilledLifeLeftBehind() {
+        // A long TTL, so that only the withdrawal, not the expiry, can make the uid read offline in time.
+        gateway.kill();
+        page.close();
+        String prefix = options.names().prefix();
+        try (JavaProcess first = gatewayProcess("gw-phoenix", "30s", prefix);
+             WsClient victim = Pages.open(wsOf(first), "phoenix-user", HOST, ingest.port())) {
+            first.kill(); // with the page still connected: nothing is withdrawn
+            assertEquals("ok", php.push("{\"uid\":\"phoenix-user\"}"), "the killed life still vouches for the uid");
+        }
+
+        try (JavaProcess second = gatewayProcess("gw-phoenix", "30s", prefix)) {
+            second.awaitLine(Pattern.compile("pushline-gateway: started"), Duration.ofSeconds(20));
+            assertEquals("fail", php.push("{\"uid\":\"phoenix-user\"}"), "withdrawn at start, long before the 30 s TTL");
+        }
+    }
+
+    private static JavaProcess gatewayProcess(String nodeId, String ttl, String prefix) {
+        return JavaProcess.start(GatewayMain.class.getName(),
+                List.of("--ws-host", HOST, "--ws-port", "0", "--node-id", nodeId, "--presence-ttl", ttl, "--admin-port", "-1"),
+                Map.of("PUSHLINE_REDIS_URL", redis.uri(), "PUSHLINE_REDIS_PREFIX", prefix));
+    }
+
+    private static URI wsOf(JavaProcess p) {
+        Matcher m = LISTENING.matcher(p.awaitLine(LISTENING, Duration.ofSeconds(20)));
+        assertTrue(m.find());
+        return URI.create("ws://" + HOST + ":" + m.group(1) + "/");
+    }
+
+    @Test
     void aTerminatedGatewayClosesPagesWith1001AndLeavesNoPresence() {
         gateway.terminate();
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Who may push: the AUTH line, the address allow-list and the per-connection rate limit, over real sockets. */
@@ -52,6 +53,20 @@ class SecurityIngestIT {
             assertEquals("{\"uid\":\"u1\",\"m\":\"hi\"}", page.awaitMessage(WAIT));
             assertEquals("{\"uid\":\"u1\",\"m\":\"again\"}", page.awaitMessage(WAIT)); // "sneak" never arrived
             assertEquals(2, node.pushline.ingest().guard().stats().authFailedCount());
+        }
+    }
+
+    @Test
+    void aConnectionThatNeverAuthenticatesIsRefusedAtItsDeadline() {
+        node = SecureNode.withIngestGuard(IngestGuardOptions.defaults().withSecret(SECRET).withAuthTimeout(Duration.ofMillis(300)));
+        try (LineClient silent = ingest()) {
+            assertEquals("fail", silent.readLine(WAIT));
+            assertTrue(silent.awaitEof(WAIT));
+        }
+        try (LineClient good = ingest()) {
+            assertEquals("ok", good.push("AUTH " + SECRET));
+            assertFalse(good.awaitEof(Duration.ofMillis(900)), "an authenticated connection outlives the deadline");
+            assertEquals("fail", good.push("{\"uid\":\"nobody\"}"));
         }
     }
 

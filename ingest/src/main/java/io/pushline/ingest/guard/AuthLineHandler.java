@@ -12,12 +12,16 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The shared-secret handshake: the first line must be {@code AUTH <secret>}. It is answered {@code ok} and this
  * handler leaves the pipeline, so the lines after it (even in the same write) are pushes. Anything else as the
  * first line, an over-long one included, is answered {@code fail} and the connection is closed. The secret is
- * compared in constant time. One instance per connection.
+ * compared in constant time. A connection that sends no valid AUTH line within the timeout is refused the same
+ * way. One instance per connection.
  */
 final class AuthLineHandler extends ChannelInboundHandlerAdapter {
 
@@ -25,13 +29,30 @@ final class AuthLineHandler extends ChannelInboundHandlerAdapter {
     private static final byte[] PREFIX = "AUTH ".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] expected;
+    private final Duration timeout;
     private final IngestGuardStats stats;
     private boolean failed;
+    private ScheduledFuture<?> deadline;
 
     /** @param secret the bytes after {@code AUTH } */
-    AuthLineHandler(byte[] secret, IngestGuardStats stats) {
+    AuthLineHandler(byte[] secret, Duration timeout, IngestGuardStats stats) {
         this.expected = concat(PREFIX, secret);
+        this.timeout = timeout;
         this.stats = stats;
+    }
+
+    /** An unauthenticated connection gets a deadline, so it cannot hold one of the ingest's slots forever. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadline = ctx.executor().schedule(() -> refuse(ctx, "no AUTH line within " + timeout.toMillis() + " ms"),
+                timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class IngestGuard {
             p.addFirst("allow-list", allowList);
         }
         if (options.secretBytes() != null) {
-            p.addBefore(PUSH, "auth", new AuthLineHandler(options.secretBytes(), stats));
+            p.addBefore(PUSH, "auth", new AuthLineHandler(options.secretBytes(), options.authTimeout(), stats));
         }
         if (options.rateLimit() > 0) {
             p.addBefore(PUSH, "rate-limit", new LineRateLimiter(options.rateLimit(), stats));

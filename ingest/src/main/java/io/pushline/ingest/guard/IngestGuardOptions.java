@@ -2,10 +2,15 @@ package io.pushline.ingest.guard;
 
 import io.pushline.common.config.SecretOption;
 import io.pushline.common.net.CidrSet;
+import io.pushline.common.config.DurationConverter;
 import picocli.CommandLine.Option;
+
+import java.time.Duration;
 
 /** Who may push to the ingest: shared secret, address allow-list, per-connection rate limit, TLS. */
 public final class IngestGuardOptions {
+
+    public static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(10);
 
     @Option(names = "--ingest-secret", paramLabel = "SECRET", defaultValue = "${env:PUSHLINE_INGEST_SECRET}",
             description = "Shared secret: each connection's first line must be 'AUTH <secret>' (answered ok), else "
@@ -34,6 +39,13 @@ public final class IngestGuardOptions {
             description = "Private key (PKCS#8 PEM) of --ingest-tls-cert. Env: PUSHLINE_INGEST_TLS_KEY. Default: unset.")
     String tlsKey;
 
+    @Option(names = "--ingest-auth-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:PUSHLINE_INGEST_AUTH_TIMEOUT:-10s}",
+            description = "With --ingest-secret: a connection without a valid AUTH line this long after it opened is "
+                    + "answered fail and closed, so unauthenticated connections cannot hold slots. "
+                    + "Env: PUSHLINE_INGEST_AUTH_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+    Duration authTimeout;
+
     private byte[] secretBytes;
     private CidrSet allowed = CidrSet.ANY;
 
@@ -43,6 +55,7 @@ public final class IngestGuardOptions {
     public static IngestGuardOptions defaults() {
         IngestGuardOptions o = new IngestGuardOptions();
         o.allow = "*";
+        o.authTimeout = DEFAULT_AUTH_TIMEOUT;
         return o;
     }
 
@@ -54,6 +67,9 @@ public final class IngestGuardOptions {
             allowed = CidrSet.parse(allow, CidrSet.ANY);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--ingest-allow (PUSHLINE_INGEST_ALLOW): " + e.getMessage(), e);
+        }
+        if (authTimeout.isZero() || authTimeout.isNegative()) {
+            throw new IllegalArgumentException("--ingest-auth-timeout (PUSHLINE_INGEST_AUTH_TIMEOUT) must be positive");
         }
         if (rateLimit < 0) {
             throw new IllegalArgumentException("--ingest-rate-limit (PUSHLINE_INGEST_RATE_LIMIT) must be 0 (off) or positive, got " + rateLimit);
@@ -67,6 +83,8 @@ public final class IngestGuardOptions {
     public IngestGuardOptions withTls(String certFile, String keyFile) { this.tlsCert = certFile; this.tlsKey = keyFile; return validate(); }
 
     byte[] secretBytes() { return secretBytes; }
+    Duration authTimeout() { return authTimeout; }
+    public IngestGuardOptions withAuthTimeout(Duration d) { this.authTimeout = d; return validate(); }
     CidrSet allowed() { return allowed; }
     int rateLimit() { return rateLimit; }
     String tlsCert() { return tlsCert; }
