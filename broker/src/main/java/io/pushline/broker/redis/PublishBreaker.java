@@ -35,8 +35,20 @@ final class PublishBreaker {
                 .permittedNumberOfCallsInHalfOpenState(PROBE_CALLS)
                 .writableStackTraceEnabled(false)
                 .build());
-        breaker.getEventPublisher().onStateTransition(e -> log.warn("redis publish circuit {}: {} (Redis {})", name,
-                e.getStateTransition(), e.getStateTransition().getToState() == CircuitBreaker.State.CLOSED ? "answers again" : "is failing"));
+        // Two lines per outage, not two per second: while Redis stays down the circuit probes (open -> half-open ->
+        // open) every OPEN_FOR, which is not news.
+        breaker.getEventPublisher().onStateTransition(e -> {
+            CircuitBreaker.State from = e.getStateTransition().getFromState();
+            CircuitBreaker.State to = e.getStateTransition().getToState();
+            if (from == CircuitBreaker.State.CLOSED && to == CircuitBreaker.State.OPEN) {
+                log.warn("redis publish circuit {}: open: at least {}% of the last publishes failed; lines get fail at once "
+                        + "until a probe succeeds (every {} ms)", name, (int) FAILURE_PERCENT, OPEN_FOR.toMillis());
+            } else if (to == CircuitBreaker.State.CLOSED) {
+                log.info("redis publish circuit {}: closed: Redis answers again", name);
+            } else {
+                log.debug("redis publish circuit {}: {}", name, e.getStateTransition());
+            }
+        });
     }
 
     <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> publish) {
