@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -37,6 +38,7 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewaySecurity security;
     private final EventLoopGroup loops;
     private final Channel listener;
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     /**
      * Starts a gateway. The broker is made here because it needs this node's sessions as its delivery listener.
@@ -84,6 +86,9 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return; // closed already, or closing on another thread (a shutdown hook and a test, say)
+        }
         listener.close().syncUninterruptibly();
         int open = sessions.connections();
         awaitClosed(sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down"));

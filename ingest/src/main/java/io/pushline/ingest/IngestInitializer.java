@@ -4,6 +4,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.broker.Broker;
@@ -26,6 +29,8 @@ final class IngestInitializer extends ChannelInitializer<SocketChannel> {
     private final Broker broker;
     private final IngestStats stats;
     private final ConnectionLimit limit;
+    /** Every open connection, so that a stop can drain them; a closed channel leaves the group by itself. */
+    private final ChannelGroup open = new DefaultChannelGroup("ingest-connections", GlobalEventExecutor.INSTANCE);
     private final IngestGuard guard;
 
     IngestInitializer(IngestOptions options, Broker broker, IngestStats stats, IngestGuard guard) {
@@ -45,8 +50,13 @@ final class IngestInitializer extends ChannelInitializer<SocketChannel> {
         return limit;
     }
 
+    ChannelGroup openConnections() {
+        return open;
+    }
+
     @Override
     protected void initChannel(SocketChannel ch) {
+        open.add(ch);
         ch.pipeline()
                 .addLast("limit", limit)
                 .addLast("idle", new IdleStateHandler(options.partialLineTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))

@@ -3,16 +3,21 @@ package io.pushline.ingest;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
 import io.pushline.broker.Broker;
 import io.pushline.common.netty.ConnectionLimit;
 import io.pushline.common.netty.Listeners;
 import io.pushline.common.netty.Transport;
 import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
+import io.pushline.ingest.line.PushLineHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running ingest: owns its event loops, its listener and its broker (a publishing-only node), and closes them
@@ -22,12 +27,15 @@ import java.util.concurrent.TimeUnit;
 public final class IngestServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
+    /** The longest a stop waits for lines in flight: Redis answers or times out long before. */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final Broker broker;
     private final IngestStats stats = new IngestStats();
     private final IngestGuard guard;
     private final EventLoopGroup loops;
     private final Channel listener;
+    private final AtomicBoolean closing = new AtomicBoolean();
     private final IngestInitializer initializer;
 
     /** @throws io.pushline.common.config.StartupException when the port cannot be bound */
@@ -78,10 +86,24 @@ public final class IngestServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return; // closed already, or closing on another thread (a shutdown hook and a test, say)
+        }
         listener.close().syncUninterruptibly();
-        // The quiet period lets replies of lines already read reach their clients before connections close.
-        loops.shutdownGracefully(200, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        // Drain: every connection stops reading, answers the lines it has read (a slow Redis answers or times
+        // out within the command timeout), then closes itself. A quiet period alone would cut replies short.
+        ChannelGroup open = initializer.openConnections();
+        int draining = open.size();
+        ChannelGroupFuture closed = open.newCloseFuture();
+        for (Channel ch : open) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(PushLineHandler.DRAIN));
+        }
+        if (!closed.awaitUninterruptibly(DRAIN_TIMEOUT.toMillis())) {
+            log.warn("pushline-ingest: {} of {} connections still had lines awaiting Redis after {} ms; closing them",
+                    open.size(), draining, DRAIN_TIMEOUT.toMillis());
+        }
+        loops.shutdownGracefully(0, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         broker.close();
-        log.info("pushline-ingest stopped");
+        log.info("pushline-ingest stopped; drained {} connections", draining);
     }
 }

@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy on loopback for network-fault tests: it forwards every accepted connection to a target, and can
@@ -24,6 +25,7 @@ public final class TcpProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private volatile boolean blackholeAll;
+    private final AtomicLong swallowedUp = new AtomicLong();
 
     private TcpProxy(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -61,6 +63,11 @@ public final class TcpProxy implements AutoCloseable {
         links.forEach(l -> l.blackholed = true);
     }
 
+    /** Bytes clients sent that a black hole swallowed: proof that a request left the client and went nowhere. */
+    public long swallowedUpstreamBytes() {
+        return swallowedUp.get();
+    }
+
     /** Forwards again on every connection, and accepts normally. */
     public void restore() {
         blackholeAll = false;
@@ -93,7 +100,7 @@ public final class TcpProxy implements AutoCloseable {
         links.forEach(Link::close);
     }
 
-    private static final class Link {
+    private final class Link {
         final Socket client;
         final Socket server;
         volatile boolean blackholed;
@@ -104,19 +111,21 @@ public final class TcpProxy implements AutoCloseable {
         }
 
         void start() {
-            pump(client, server, "up");
-            pump(server, client, "down");
+            pump(client, server, "up", swallowedUp);
+            pump(server, client, "down", new AtomicLong());
         }
 
-        private void pump(Socket from, Socket to, String direction) {
+        private void pump(Socket from, Socket to, String direction, AtomicLong swallowed) {
             Thread t = new Thread(() -> {
                 byte[] buf = new byte[16_384];
                 try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                     int n;
                     while ((n = in.read(buf)) >= 0) {
-                        if (!blackholed) { // a black hole swallows: the bytes are read and dropped
+                        if (!blackholed) {
                             out.write(buf, 0, n);
                             out.flush();
+                        } else {
+                            swallowed.addAndGet(n); // a black hole swallows: the bytes are read and dropped
                         }
                     }
                 } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.pushline.ingest.line;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -39,6 +40,18 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
     private final int maxLineLength;
     private final ArrayDeque<CompletableFuture<Boolean>> awaitingReply = new ArrayDeque<>();
     private boolean unflushed;
+    private boolean draining;
+
+    /**
+     * Fired at every connection when the ingest stops: read no more lines, answer the ones already read, then
+     * close. Must be fired on the connection's event loop.
+     */
+    public static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
 
     public PushLineHandler(Broker broker, IngestStats stats, int maxInFlight, int maxLineLength) {
         this.broker = broker;
@@ -150,6 +163,27 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
             unflushed = true;
         }
         resumeReadingIfCaughtUp(ctx);
+        if (draining) {
+            closeIfDrained(ctx);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == DRAIN) {
+            draining = true;
+            ctx.channel().config().setAutoRead(false);
+            closeIfDrained(ctx);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private void closeIfDrained(ChannelHandlerContext ctx) {
+        if (awaitingReply.isEmpty() && ctx.channel().isActive()) {
+            unflushed = false;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private void writeReadyRepliesAndFlush(ChannelHandlerContext ctx) {
@@ -165,7 +199,7 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void resumeReadingIfCaughtUp(ChannelHandlerContext ctx) {
-        if (!ctx.channel().config().isAutoRead() && awaitingReply.size() <= maxInFlight / 2 && ctx.channel().isWritable()) {
+        if (!draining && !ctx.channel().config().isAutoRead() && awaitingReply.size() <= maxInFlight / 2 && ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
