@@ -1,5 +1,7 @@
 package io.pushline.all;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pushline.testkit.FreePort;
 import io.pushline.testkit.JavaProcess;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,25 @@ class StartupErrorsIT {
         try (JavaProcess p = pushline("--ws-port", "70000")) {
             p.awaitLine(Pattern.compile("--ws-port \\(PUSHLINE_WS_PORT\\) must be 0\\.\\.65535, got 70000"), WAIT);
             assertEquals(1, p.awaitExit(WAIT));
+        }
+    }
+
+    @Test
+    void withJsonLogsEveryLineIsOneJsonObjectWithTheMessage() throws Exception {
+        try (JavaProcess p = JavaProcess.start(PushlineMain.class.getName(), List.of("--ws-port", "70000"),
+                Map.of("PUSHLINE_LOG_FORMAT", "json"))) {
+            assertEquals(1, p.awaitExit(WAIT));
+            String output = p.output().strip();
+            assertTrue(!output.isEmpty(), "no log output");
+            ObjectMapper json = new ObjectMapper();
+            boolean sawTheError = false;
+            for (String line : output.split("\n")) {
+                JsonNode event = json.readTree(line); // throws if a line is not JSON
+                assertTrue(event.has("level") && event.has("loggerName") && event.has("timestamp"), line);
+                sawTheError |= "ERROR".equals(event.path("level").asText())
+                        && event.path("formattedMessage").asText().contains("--ws-port (PUSHLINE_WS_PORT) must be 0..65535, got 70000");
+            }
+            assertTrue(sawTheError, output);
         }
     }
 

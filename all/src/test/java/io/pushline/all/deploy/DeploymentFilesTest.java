@@ -8,6 +8,7 @@ import io.pushline.gateway.GatewayOptions;
 import io.pushline.ingest.IngestOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.IOException;
@@ -91,6 +92,35 @@ class DeploymentFilesTest {
             for (String flag : service.flags()) {
                 assertTrue(jar.flags().contains(flag), service.name() + " passes " + flag + ", which is not a flag of "
                         + jar.fileName() + " (its flags: " + jar.flags() + ")");
+            }
+        }
+    }
+
+    /**
+     * Each service's settings, given as flags to its jar's real command line, pass the validation its main runs
+     * at start: a setting that the code would refuse (a non-loopback gateway without a token key or trusted-uid
+     * mode, say) fails here rather than in {@code docker compose up}.
+     */
+    @Test
+    void everyPushlineServiceStartsWithItsSettings() throws Exception {
+        for (ComposeService service : pushlineServices()) {
+            RunnableJars.Jar jar = jars.get(service.jar().get());
+            List<String> args = new ArrayList<>();
+            service.environment().forEach((var, value) -> jar.settings().stream()
+                    .filter(o -> var.equals(RunnableJars.envVar(o))).findFirst()
+                    .ifPresent(o -> args.addAll(List.of(o.longestName(), value))));
+            List<String> command = service.command();
+            args.addAll(command.subList(command.indexOf("/app/" + jar.fileName()) + 1, command.size()));
+            CommandLine cli = new CommandLine(jar.spec().userObject().getClass().getDeclaredConstructor().newInstance());
+            cli.parseArgs(args.toArray(String[]::new));
+            for (Object options : cli.getMixins().values()) {
+                try {
+                    options.getClass().getMethod("validate").invoke(options);
+                } catch (NoSuchMethodException e) {
+                    // a mixin without validation
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    fail(service.name() + " would not start: " + e.getCause().getMessage());
+                }
             }
         }
     }
