@@ -238,6 +238,9 @@ public final class RedisBroker implements Broker {
                 resync();
                 return;
             }
+            if (resyncing) {
+                return; // the re-sync writes presence itself, after the subscriptions it waits for
+            }
             presence.refreshNodeList().exceptionally(this::markDirty);
             for (String uid : joined.keySet()) {
                 presence.touch(uid).exceptionally(this::markDirty);
@@ -310,13 +313,13 @@ public final class RedisBroker implements Broker {
         }
         resyncing = true;
         dirty = false; // cleared first, so that a failure during the re-sync is not lost
-        List<CompletableFuture<?>> steps = new ArrayList<>();
+        List<CompletableFuture<?>> subscriptions = new ArrayList<>();
         List<String> channels = new ArrayList<>(RESUBSCRIBE_BATCH);
         synchronized (lock) {
             for (String uid : leftDirty) {
                 CompletableFuture<Void> cleared = CompletableFuture.allOf(presence.remove(uid),
                         pubsub.async().unsubscribe(names.userChannel(uid)).toCompletableFuture());
-                steps.add(cleared.thenRun(() -> leftDirty.remove(uid)));
+                subscriptions.add(cleared.thenRun(() -> leftDirty.remove(uid)));
             }
             channels.add(names.canaryChannel(nodeId));
             if (!joined.isEmpty()) {
@@ -325,15 +328,24 @@ public final class RedisBroker implements Broker {
             for (String uid : joined.keySet()) {
                 channels.add(names.userChannel(uid));
                 if (channels.size() == RESUBSCRIBE_BATCH) {
-                    steps.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
+                    subscriptions.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
                     channels.clear();
                 }
-                steps.add(presence.add(uid));
             }
-            steps.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
-            steps.add(presence.refreshNodeList());
+            subscriptions.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
         }
-        CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+        // Presence only once every subscription is confirmed: the command connection may be back before the
+        // pub/sub one, and presence written first would let the ingest answer ok for lines nobody receives.
+        CompletableFuture.allOf(subscriptions.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            List<CompletableFuture<?>> vouches = new ArrayList<>();
+            synchronized (lock) {
+                for (String uid : joined.keySet()) {
+                    vouches.add(presence.add(uid));
+                }
+                vouches.add(presence.refreshNodeList());
+            }
+            return CompletableFuture.allOf(vouches.toArray(CompletableFuture[]::new));
+        }).whenComplete((v, e) -> {
             if (e != null) {
                 dirty = true;
                 if (!closed) {
