@@ -34,8 +34,8 @@ final class RedisProcess {
      *     in which case the caller may retry on another port
      * @throws IllegalStateException if it neither served nor exited within {@code readyTimeout}
      */
-    static RedisProcess launch(Path binary, int port, Path dataDir, Path log, Duration readyTimeout) {
-        List<String> command = List.of(binary.toString(),
+    static RedisProcess launch(Path binary, int port, Path dataDir, Path log, Duration readyTimeout, List<String> extraArgs) {
+        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(),
                 "--port", Integer.toString(port),
                 "--bind", HOST,
                 // No persistence: every start (and restart) begins with empty data, and nothing is written to disk.
@@ -43,7 +43,8 @@ final class RedisProcess {
                 "--appendonly", "no",
                 "--daemonize", "no",
                 "--protected-mode", "no",
-                "--dir", dataDir.toString());
+                "--dir", dataDir.toString()));
+        command.addAll(extraArgs);
         Process process;
         try {
             process = new ProcessBuilder(command)

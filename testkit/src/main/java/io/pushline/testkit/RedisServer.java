@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ public final class RedisServer implements AutoCloseable {
 
     // Local variant
     private final Path binary;
+    /** Extra redis-server arguments, kept for restarts. */
+    private final List<String> extraArgs;
     private final Path workDir;
     private final Path dataDir;
     private final Path log;
@@ -51,8 +54,9 @@ public final class RedisServer implements AutoCloseable {
     private final Runnable emergencyCleanup = this::cleanUpAtShutdown;
     private boolean closed;
 
-    private RedisServer(Path binary, Path workDir, int port, RedisProcess process) {
+    private RedisServer(Path binary, Path workDir, int port, RedisProcess process, List<String> extraArgs) {
         this.binary = binary;
+        this.extraArgs = List.copyOf(extraArgs);
         this.workDir = workDir;
         this.dataDir = workDir.resolve("data");
         this.log = workDir.resolve("redis.log");
@@ -64,6 +68,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private RedisServer(GenericContainer<?> container) {
+        this.extraArgs = List.of();
         this.binary = null;
         this.workDir = null;
         this.dataDir = null;
@@ -82,9 +87,20 @@ public final class RedisServer implements AutoCloseable {
      *     last lines of its log)
      */
     public static RedisServer start() {
+        return start(List.of());
+    }
+
+    /**
+     * As {@link #start()}, with more redis-server arguments (a TLS port, say); the plain port stays, for the test
+     * kit's own readiness checks and {@link #command}. Needs redis-server on PATH.
+     */
+    public static RedisServer start(List<String> extraArgs) {
         Optional<Path> binary = findOnPath("redis-server");
         if (binary.isPresent()) {
-            return startLocal(binary.get());
+            return startLocal(binary.get(), extraArgs);
+        }
+        if (!extraArgs.isEmpty()) {
+            throw new IllegalStateException("redis-server with extra arguments " + extraArgs + " needs redis-server on PATH");
         }
         if (dockerAvailable()) {
             return startDocker();
@@ -135,7 +151,7 @@ public final class RedisServer implements AutoCloseable {
         TempDirs.deleteRecursively(dataDir);
         createDirectories(dataDir);
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-            RedisProcess started = RedisProcess.launch(binary, port, dataDir, log, READY_TIMEOUT);
+            RedisProcess started = RedisProcess.launch(binary, port, dataDir, log, READY_TIMEOUT, extraArgs);
             if (started != null) {
                 process = started;
                 LOG.info("restarted redis-server pid {} on port {}", started.pid(), port);
@@ -203,7 +219,7 @@ public final class RedisServer implements AutoCloseable {
         return "RedisServer[" + uri() + (container != null ? ", docker" : "") + "]";
     }
 
-    private static RedisServer startLocal(Path binary) {
+    private static RedisServer startLocal(Path binary, List<String> extraArgs) {
         Path workDir;
         try {
             workDir = Files.createTempDirectory("pushline-redis-");
@@ -217,14 +233,14 @@ public final class RedisServer implements AutoCloseable {
             int port = FreePort.find();
             RedisProcess process;
             try {
-                process = RedisProcess.launch(binary, port, dataDir, log, READY_TIMEOUT);
+                process = RedisProcess.launch(binary, port, dataDir, log, READY_TIMEOUT, extraArgs);
             } catch (RuntimeException e) {
                 TempDirs.deleteRecursively(workDir);
                 throw e;
             }
             if (process != null) {
                 LOG.info("started redis-server pid {} on port {} (dir {})", process.pid(), port, workDir);
-                return new RedisServer(binary, workDir, port, process);
+                return new RedisServer(binary, workDir, port, process, extraArgs);
             }
             // Exited before serving: most likely someone took the port between FreePort and the bind. Try another.
             LOG.warn("redis-server exited before serving on port {} (attempt {} of {})", port, attempt,
