@@ -5,14 +5,21 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pushline.broker.BrokerMetrics;
+import io.pushline.gateway.guard.SecurityStats;
 import io.pushline.gateway.session.LocalSessions;
 
 import java.time.Duration;
+import java.util.function.ToDoubleFunction;
 
 /** The gateway's state as meters an operator would graph. Reads counters the sessions keep anyway. */
 public final class GatewayMetrics {
 
     private GatewayMetrics() {
+    }
+
+    private static void refused(MeterRegistry registry, String reason, SecurityStats stats, ToDoubleFunction<SecurityStats> count) {
+        FunctionCounter.builder("pushline_gateway_refused_connections", stats, count).tag("reason", reason)
+                .description("connections refused or closed by the gateway's guards, by reason").register(registry);
     }
 
     public static void bind(MeterRegistry registry, GatewayServer gateway) {
@@ -33,6 +40,13 @@ public final class GatewayMetrics {
                 .minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(2))
                 .register(registry));
+        SecurityStats sec = gateway.security().stats();
+        refused(registry, "origin", sec, SecurityStats::originRefusedCount);
+        refused(registry, "node_full", sec, SecurityStats::nodeFullCount);
+        refused(registry, "per_ip_connections", sec, SecurityStats::perIpConnectionsCount);
+        refused(registry, "per_ip_rate", sec, SecurityStats::perIpRateCount);
+        refused(registry, "invalid_token", sec, SecurityStats::invalidTokenCount);
+        refused(registry, "token_expired", sec, SecurityStats::tokenExpiredCount);
         BrokerMetrics.bind(registry, gateway.broker(), "gateway");
     }
 }
