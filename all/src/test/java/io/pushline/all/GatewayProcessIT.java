@@ -62,7 +62,7 @@ class GatewayProcessIT {
                 Map.of("PUSHLINE_REDIS_URL", redis.uri(), "PUSHLINE_REDIS_PREFIX", prefix));
         Matcher m = LISTENING.matcher(gateway.awaitLine(LISTENING, Duration.ofSeconds(20)));
         assertTrue(m.find());
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), RedisBroker.publisher(options, "ingest"));
+        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
         php = LineClient.connect(HOST, ingest.port());
         URI ws = URI.create("ws://" + HOST + ":" + m.group(1) + "/");
         page = Pages.open(ws, "victim", HOST, ingest.port());

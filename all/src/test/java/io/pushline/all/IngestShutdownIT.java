@@ -30,7 +30,7 @@ class IngestShutdownIT {
     void linesInFlightWhenTheIngestStopsAreAllAnsweredBeforeTheirConnectionCloses() throws Exception {
         try (RedisServer redis = RedisServer.start(); TcpProxy proxy = TcpProxy.to(redis.host(), redis.port())) {
             RedisOptions viaProxy = new RedisOptions("redis://127.0.0.1:" + proxy.port(), "shutdown", Duration.ofSeconds(30));
-            IngestServer ingest = new IngestServer(IngestOptions.of("127.0.0.1", 0), RedisBroker.publisher(viaProxy, "ingest"));
+            IngestServer ingest = new IngestServer(IngestOptions.of("127.0.0.1", 0), loops -> RedisBroker.publisher(viaProxy, "ingest", loops));
             try (LineClient php = LineClient.connect("127.0.0.1", ingest.port())) {
                 proxy.blackholeAll();
                 php.write("{\"uid\":\"someone\",\"n\":1}\n".repeat(LINES));

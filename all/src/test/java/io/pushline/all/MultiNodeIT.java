@@ -53,12 +53,12 @@ class MultiNodeIT {
         options = new RedisOptions(redis.uri(), "mn-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(30));
         gatewayA = gateway("gw-a");
         gatewayB = gateway("gw-b");
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), RedisBroker.publisher(options, "ingest"));
+        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
     }
 
     private GatewayServer gateway(String nodeId) {
         GatewayOptions o = GatewayOptions.of(HOST, 0).withNodeId(nodeId);
-        return new GatewayServer(o, listener -> new RedisBroker(options, nodeId, listener));
+        return new GatewayServer(o, (listener, loops) -> new RedisBroker(options, nodeId, listener, loops));
     }
 
     @AfterEach

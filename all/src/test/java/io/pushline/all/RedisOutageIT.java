@@ -35,8 +35,8 @@ class RedisOutageIT {
     void start() {
         redis = RedisServer.start();
         RedisOptions options = new RedisOptions(redis.uri(), "outage", Duration.ofSeconds(30));
-        gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-outage"), l -> new RedisBroker(options, "gw-outage", l));
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), RedisBroker.publisher(options, "ingest"));
+        gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-outage"), (l, loops) -> new RedisBroker(options, "gw-outage", l, loops));
+        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
         page = Pages.open(URI.create("ws://" + HOST + ":" + gateway.port() + "/"), "steady", HOST, ingest.port());
         php = LineClient.connect(HOST, ingest.port());
     }

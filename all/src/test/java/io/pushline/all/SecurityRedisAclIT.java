@@ -72,9 +72,8 @@ class SecurityRedisAclIT {
         redis.command("ACL", "LOG", "RESET");
         RedisOptions gatewayRedis = as("pushline-gateway", "gateway-pass", PREFIX);
         try (GatewayServer gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-acl"),
-                listener -> new RedisBroker(gatewayRedis, "gw-acl", listener));
-             IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0),
-                     RedisBroker.publisher(as("pushline-ingest", "ingest-pass", PREFIX), "ingest-acl"));
+                (listener, loops) -> new RedisBroker(gatewayRedis, "gw-acl", listener, loops));
+             IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(as("pushline-ingest", "ingest-pass", PREFIX), "ingest-acl", loops));
              WsClient page = WsClient.connect(URI.create("ws://" + HOST + ":" + gateway.port() + "/?uid=acl-user"))) {
             Pages.awaitReady(page, "acl-user", HOST, ingest.port());
             try (LineClient php = LineClient.connect(HOST, ingest.port())) {
@@ -91,8 +90,7 @@ class SecurityRedisAclIT {
     void theIngestUserCannotReachAKeyOutsideItsPatterns() {
         redis.command("ACL", "LOG", "RESET");
         // Another prefix stands for any key outside ~pushline:presence:* / ~pushline:user:*.
-        try (IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0),
-                RedisBroker.publisher(as("pushline-ingest", "ingest-pass", "other"), "ingest-acl-2"));
+        try (IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(as("pushline-ingest", "ingest-pass", "other"), "ingest-acl-2", loops));
              LineClient php = LineClient.connect(HOST, ingest.port())) {
             assertEquals("fail", php.push("{\"uid\":\"acl-user\",\"m\":\"x\"}"));
         }

@@ -1,14 +1,20 @@
 package io.pushline.broker;
 
+import io.pushline.common.netty.EventLoops;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -29,10 +35,32 @@ public abstract class BrokerContract {
     /** How long to watch for a message that must not arrive. */
     protected static final Duration QUIET = Duration.ofMillis(300);
 
+    /** The event loops every node of a test class runs on, as a process's servers and brokers share theirs. */
+    protected static EventLoops loops;
+
     private final List<Broker> nodes = new ArrayList<>();
 
-    /** A new node on the shared bus of this test class. */
+    @BeforeAll
+    static void startLoops() {
+        loops = EventLoops.create(2, "contract");
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        loops.close();
+    }
+
+    /** A new node on the shared bus of this test class, running on {@link #loops}. */
     protected abstract Broker createNode(String nodeId, DeliveryListener listener);
+
+    /** A node that only publishes (an ingest's), running on {@link #loops}. */
+    protected abstract Broker createPublisher(String name);
+
+    protected final Broker publisher() {
+        Broker b = createPublisher("ingest-" + nodes.size() + "-" + UUID.randomUUID().toString().substring(0, 8));
+        nodes.add(b);
+        return b;
+    }
 
     protected final Broker node(Recorder recorder) {
         Broker b = createNode("node-" + nodes.size() + "-" + UUID.randomUUID().toString().substring(0, 8), recorder);
@@ -73,7 +101,7 @@ public abstract class BrokerContract {
     void publishReachesTheSubscribedNodeByteForByte() throws Exception {
         Recorder gateway = new Recorder();
         Broker gatewayNode = node(gateway);
-        Broker ingestNode = node(new Recorder());
+        Broker ingestNode = publisher();
         String uid = uid();
         await(gatewayNode.subscribe(uid));
         byte[] payload = ("{\"uid\":\"" + uid + "\",\"percent\":\"88%\",\"t\":\"h\u00e9llo \u4e16\u754c \ud83d\ude00\"}").getBytes(StandardCharsets.UTF_8);
@@ -107,7 +135,7 @@ public abstract class BrokerContract {
     void unsubscribeMakesTheUidOfflineAtOnce() throws Exception {
         Recorder r = new Recorder();
         Broker node = node(r);
-        Broker publisher = node(new Recorder());
+        Broker publisher = publisher();
         String uid = uid();
         await(node.subscribe(uid));
         assertTrue(await(publisher.publish(uid, line(uid, "before"))));
@@ -174,7 +202,7 @@ public abstract class BrokerContract {
     void closingANodeTakesItsUidsOffline() throws Exception {
         Recorder r = new Recorder();
         Broker node = node(r);
-        Broker publisher = node(new Recorder());
+        Broker publisher = publisher();
         String uid = uid();
         await(node.subscribe(uid));
 
@@ -184,11 +212,43 @@ public abstract class BrokerContract {
     }
 
     @Test
+    void everyPublishWrittenInOneEventLoopTurnIsAnsweredAndDelivered() throws Exception {
+        Recorder gateway = new Recorder();
+        Broker gatewayNode = node(gateway);
+        Broker ingestNode = publisher();
+        int n = 50;
+        List<String> online = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            online.add(uid());
+            await(gatewayNode.subscribe(online.get(i)));
+        }
+        // As the ingest does: many lines read in one turn of a loop, each published before the turn ends.
+        List<CompletableFuture<Boolean>> answers = loops.get(0).submit(() -> {
+            List<CompletableFuture<Boolean>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                all.add(ingestNode.publish(online.get(i), line(online.get(i), "turn")));
+                String offline = uid();
+                all.add(ingestNode.publish(offline, line(offline, "turn")));
+            }
+            return all;
+        }).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        for (int i = 0; i < answers.size(); i++) {
+            assertEquals(i % 2 == 0, await(answers.get(i)), "answer " + i);
+        }
+        Set<String> received = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            received.add(gateway.take().uid());
+        }
+        assertEquals(new HashSet<>(online), received);
+    }
+
+    @Test
     void aThrowingListenerDoesNotStopLaterDeliveries() throws Exception {
         Recorder r = new Recorder();
         r.throwOnce = true;
         Broker node = node(r);
-        Broker publisher = node(new Recorder());
+        Broker publisher = publisher();
         String uid = uid();
         await(node.subscribe(uid));
 

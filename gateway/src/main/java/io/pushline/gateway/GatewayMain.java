@@ -37,7 +37,7 @@ public final class GatewayMain implements Callable<Integer> {
                         + "for one process without Redis run pushline-all.jar");
             }
             admin.validate();
-            GatewayServer server = new GatewayServer(gateway, listener -> new RedisBroker(redis, gateway.nodeId(), listener));
+            GatewayServer server = new GatewayServer(gateway, (listener, loops) -> new RedisBroker(redis, gateway.nodeId(), listener, loops));
             PrometheusMeterRegistry registry = Metrics.newRegistry();
             GatewayMetrics.bind(registry, server);
             return AdminServer.around(server, admin, registry, List.of(BrokerMetrics.readiness(server.broker())));

@@ -4,12 +4,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.pushline.common.netty.Listeners;
-import io.pushline.common.netty.Transport;
+import io.pushline.common.netty.EventLoops;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.session.LocalSessions;
@@ -19,7 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * A running gateway: owns its event loops, its broker and its listener, and closes them in reverse order.
@@ -36,35 +35,63 @@ public final class GatewayServer implements AutoCloseable {
     private final LocalSessions sessions = new LocalSessions();
     private final Broker broker;
     private final GatewaySecurity security;
-    private final EventLoopGroup loops;
+    private final EventLoops loops;
+    private final boolean ownsLoops;
     private final Channel listener;
     private final AtomicBoolean closing = new AtomicBoolean();
 
     /**
-     * Starts a gateway. The broker is made here because it needs this node's sessions as its delivery listener.
+     * Starts a gateway on event loops of its own, which it closes with itself. The broker is made here because
+     * it needs this node's sessions as its delivery listener, and the loops to run its Redis client on.
      *
      * @throws io.pushline.common.config.StartupException when the port cannot be bound
      */
-    public GatewayServer(GatewayOptions options, Function<DeliveryListener, Broker> brokerFactory) {
+    public GatewayServer(GatewayOptions options, BiFunction<DeliveryListener, EventLoops, Broker> brokerFactory) {
+        this(options, EventLoops.create("gateway"), true, brokerFactory);
+    }
+
+    /**
+     * Starts a gateway on borrowed event loops (the all-in-one shares one group with its ingest). The caller
+     * closes them, after this gateway; connections that have not finished closing when this gateway's close
+     * returns (a page that ignores the 1001, a handshake in progress) are closed with the loops.
+     */
+    public GatewayServer(GatewayOptions options, EventLoops loops, BiFunction<DeliveryListener, EventLoops, Broker> brokerFactory) {
+        this(options, loops, false, brokerFactory);
+    }
+
+    private GatewayServer(GatewayOptions options, EventLoops loops, boolean ownsLoops,
+            BiFunction<DeliveryListener, EventLoops, Broker> brokerFactory) {
         this.options = options;
-        this.security = new GatewaySecurity(options.identity(), options.guard(), options.host());
-        this.broker = brokerFactory.apply(sessions);
+        this.loops = loops;
+        this.ownsLoops = ownsLoops;
+        try {
+            this.security = new GatewaySecurity(options.identity(), options.guard(), options.host());
+            this.broker = brokerFactory.apply(sessions, loops);
+        } catch (RuntimeException e) {
+            releaseLoops();
+            throw e;
+        }
         sessions.attach(broker);
-        Transport transport = Transport.best();
-        this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway");
         int low = Math.max(1, options.maxOutboundBuffer() / 2);
-        ServerBootstrap bootstrap = transport.serverBootstrap(loops)
+        ServerBootstrap bootstrap = loops.transport().serverBootstrap(loops.group())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, options.maxOutboundBuffer()))
                 .childHandler(new GatewayInitializer(options, sessions, security));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "WebSockets");
         } catch (RuntimeException e) {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             broker.close();
+            releaseLoops();
             throw e;
         }
-        log.info("pushline-gateway listening for WebSockets on {}:{} ({}, node {}, {}, {} transport)",
-                options.host(), port(), security.tls() ? "wss://" : "ws://", options.nodeId(), broker.describe(), transport.name().toLowerCase());
+        log.info("pushline-gateway listening for WebSockets on {}:{} ({}, node {}, {}, {} transport, {} event loops{})",
+                options.host(), port(), security.tls() ? "wss://" : "ws://", options.nodeId(), broker.describe(),
+                loops.transport().name().toLowerCase(), loops.size(), ownsLoops ? "" : " shared");
+    }
+
+    private void releaseLoops() {
+        if (ownsLoops) {
+            loops.close();
+        }
     }
 
     public int port() {
@@ -92,8 +119,8 @@ public final class GatewayServer implements AutoCloseable {
         listener.close().syncUninterruptibly();
         int open = sessions.connections();
         awaitClosed(sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down"));
-        broker.close();
-        loops.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        broker.close(); // before the loops: its Redis client runs on them
+        releaseLoops();
         log.info("pushline-gateway {} stopped; closed {} connections with 1001", options.nodeId(), open);
     }
 

@@ -39,7 +39,7 @@ class GatewayConnectionsIT {
     private GatewayServer gateway;
 
     private GatewayServer start(GatewayOptions options) {
-        gateway = new GatewayServer(options, listener -> new MemoryBroker(hub, listener));
+        gateway = new GatewayServer(options, (listener, loops) -> new MemoryBroker(hub, listener));
         return gateway;
     }
 

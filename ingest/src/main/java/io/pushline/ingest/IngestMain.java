@@ -37,7 +37,7 @@ public final class IngestMain implements Callable<Integer> {
                         + "for one process without Redis run pushline-all.jar");
             }
             admin.validate();
-            IngestServer server = new IngestServer(ingest, RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid()));
+            IngestServer server = new IngestServer(ingest, loops -> RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid(), loops));
             PrometheusMeterRegistry registry = Metrics.newRegistry();
             IngestMetrics.bind(registry, server);
             return AdminServer.around(server, admin, registry, List.of(BrokerMetrics.readiness(server.broker())));

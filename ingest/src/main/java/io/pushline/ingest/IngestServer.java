@@ -2,13 +2,12 @@ package io.pushline.ingest;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.pushline.broker.Broker;
 import io.pushline.common.netty.ConnectionLimit;
 import io.pushline.common.netty.Listeners;
-import io.pushline.common.netty.Transport;
+import io.pushline.common.netty.EventLoops;
 import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
 import io.pushline.ingest.line.PushLineHandler;
@@ -16,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * A running ingest: owns its event loops, its listener and its broker (a publishing-only node), and closes them
@@ -33,33 +32,55 @@ public final class IngestServer implements AutoCloseable {
     private final Broker broker;
     private final IngestStats stats = new IngestStats();
     private final IngestGuard guard;
-    private final EventLoopGroup loops;
+    private final EventLoops loops;
+    private final boolean ownsLoops;
     private final Channel listener;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final IngestInitializer initializer;
 
-    /** @throws io.pushline.common.config.StartupException when the port cannot be bound */
-    public IngestServer(IngestOptions options, Broker broker) {
-        this.broker = broker;
+    /**
+     * Starts an ingest on event loops of its own, which it closes with itself.
+     *
+     * @param brokerFactory makes the publishing broker on this ingest's loops
+     * @throws io.pushline.common.config.StartupException when the port cannot be bound
+     */
+    public IngestServer(IngestOptions options, Function<EventLoops, Broker> brokerFactory) {
+        this(options, EventLoops.create("ingest"), true, brokerFactory);
+    }
+
+    /** Starts an ingest on borrowed event loops; the caller closes them, after this ingest. */
+    public IngestServer(IngestOptions options, EventLoops loops, Function<EventLoops, Broker> brokerFactory) {
+        this(options, loops, false, brokerFactory);
+    }
+
+    private IngestServer(IngestOptions options, EventLoops loops, boolean ownsLoops, Function<EventLoops, Broker> brokerFactory) {
+        this.loops = loops;
+        this.ownsLoops = ownsLoops;
         try {
             this.guard = new IngestGuard(options.guard());
+            this.broker = brokerFactory.apply(loops);
         } catch (RuntimeException e) {
-            broker.close();
+            releaseLoops();
             throw e;
         }
-        Transport transport = Transport.best();
-        this.loops = transport.newGroup(Runtime.getRuntime().availableProcessors(), "ingest");
-        ServerBootstrap bootstrap = transport.serverBootstrap(loops)
+        ServerBootstrap bootstrap = loops.transport().serverBootstrap(loops.group())
                 .childHandler(initializer = new IngestInitializer(options, broker, stats, guard));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");
         } catch (RuntimeException e) {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             broker.close();
+            releaseLoops();
             throw e;
         }
-        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections, {})",
-                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections(), guard.describe());
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections, {}, {} event loops{})",
+                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections(), guard.describe(),
+                loops.size(), ownsLoops ? "" : " shared");
+    }
+
+    private void releaseLoops() {
+        if (ownsLoops) {
+            loops.close();
+        }
     }
 
     public int port() {
@@ -102,8 +123,11 @@ public final class IngestServer implements AutoCloseable {
             log.warn("pushline-ingest: {} of {} connections still had lines awaiting Redis after {} ms; closing them",
                     open.size(), draining, DRAIN_TIMEOUT.toMillis());
         }
-        loops.shutdownGracefully(0, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
-        broker.close();
+        for (Channel ch : open) {
+            ch.close(); // the ones the drain timed out on; with borrowed loops nobody else would close them
+        }
+        broker.close(); // before the loops: its Redis client runs on them
+        releaseLoops();
         log.info("pushline-ingest stopped; drained {} connections", draining);
     }
 }

@@ -28,7 +28,7 @@ class IngestConnectionsIT {
         MemoryBroker gateway = new MemoryBroker(hub, DeliveryListener.NONE);
         gateway.subscribe("online");
         open.add(gateway);
-        ingest = new IngestServer(options, new MemoryBroker(hub, DeliveryListener.NONE));
+        ingest = new IngestServer(options, loops -> new MemoryBroker(hub, DeliveryListener.NONE));
     }
 
     private LineClient client() {

@@ -47,7 +47,7 @@ class PushlineJsIT {
         redis = RedisServer.start();
         options = new RedisOptions(redis.uri(), "br-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(30));
         gateway = gateway(0);
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), RedisBroker.publisher(options, "ingest"));
+        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
         browser = Chromium.start();
         pages = new PageServer();
         tab = Tab.open(browser);
@@ -63,7 +63,7 @@ class PushlineJsIT {
 
     private GatewayServer gateway(int port) {
         return new GatewayServer(GatewayOptions.of(HOST, port).withNodeId(NODE),
-                listener -> new RedisBroker(options, NODE, listener));
+                (listener, loops) -> new RedisBroker(options, NODE, listener, loops));
     }
 
     private static String uid() {

@@ -41,11 +41,22 @@ final class LuaScript {
         }
     }
 
-    CompletableFuture<Long> run(RedisAsyncCommands<String, byte[]> redis, String[] keys, byte[]... args) {
-        return redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> isNoScript(e)
-                        ? redis.<Long>eval(source, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e));
+    /**
+     * Runs the script by its SHA, and by its source when Redis does not have it (after a restart or a SCRIPT FLUSH).
+     *
+     * @param written called after each command is written, for a connection that does not flush by itself
+     */
+    CompletableFuture<Long> run(RedisAsyncCommands<String, byte[]> redis, Runnable written, String[] keys, byte[]... args) {
+        CompletableFuture<Long> bySha = redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+        written.run();
+        return bySha.exceptionallyCompose(e -> {
+            if (!isNoScript(e)) {
+                return CompletableFuture.failedFuture(e);
+            }
+            CompletableFuture<Long> bySource = redis.<Long>eval(source, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+            written.run();
+            return bySource;
+        });
     }
 
     private static boolean isNoScript(Throwable e) {

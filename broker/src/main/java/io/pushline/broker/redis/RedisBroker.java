@@ -9,6 +9,7 @@ import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.StartupException;
+import io.pushline.common.netty.EventLoops;
 import io.pushline.common.redis.RedisNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,8 @@ public final class RedisBroker implements Broker {
     private final RedisConnections redis;
     private final RedisAsyncCommands<String, byte[]> commands;
     private final PublishBreaker breaker;
+    /** After a publish is written: batches a publisher's commands per event-loop turn; nothing on a gateway node. */
+    private final Runnable flushPublishes;
     private final boolean subscriber;
 
     // ---- subscriber state; all but the volatile flags are written under {@link #lock} ------------------------
@@ -84,29 +87,36 @@ public final class RedisBroker implements Broker {
      * A gateway node: publishes, subscribes the uids it holds and keeps their presence. Withdraws whatever
      * presence a previous life of {@code nodeId} left behind before it returns.
      *
+     * @param loops the node's event loops: Lettuce runs on them, so messages reach {@code listener} on one of them
      * @throws StartupException when Redis cannot be reached
      */
-    public RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener) {
-        this(options, nodeId, listener, true);
+    public RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener, EventLoops loops) {
+        this(options, nodeId, listener, loops, true);
     }
 
-    /** A node that only publishes (an ingest): no pub/sub connection, no presence of its own. */
-    public static RedisBroker publisher(RedisOptions options, String name) {
-        return new RedisBroker(options, name, DeliveryListener.NONE, false);
+    /**
+     * A node that only publishes (an ingest): no pub/sub connection, no presence of its own. Its publishes are
+     * written to Redis in one batch per event-loop turn (see {@link TurnFlusher}).
+     */
+    public static RedisBroker publisher(RedisOptions options, String name, EventLoops loops) {
+        return new RedisBroker(options, name, DeliveryListener.NONE, loops, false);
     }
 
-    private RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener, boolean subscriber) {
+    private RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener, EventLoops loops, boolean subscriber) {
         this.names = options.names();
         this.nodeId = nodeId;
         this.presenceTtl = options.presenceTtl();
         this.listener = listener;
         this.subscriber = subscriber;
-        this.redis = new RedisConnections(options);
+        this.redis = new RedisConnections(options, loops);
         this.commands = redis.commands.async();
         this.breaker = new PublishBreaker(nodeId);
         if (!subscriber) {
+            this.flushPublishes = new TurnFlusher(redis.commands, loops)::written;
             return;
         }
+        // A gateway's command connection also carries presence writes from many places: it flushes each command.
+        this.flushPublishes = () -> { };
         try {
             this.presence = new RedisPresence(commands, names, nodeId, presenceTtl);
             int withdrawn = presence.withdrawPreviousLife().get(options.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
@@ -136,14 +146,17 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletableFuture<Boolean> publish(String uid, byte[] line) {
-        return breaker.call(() -> PUSH.run(commands, new String[] {names.presenceKey(uid), names.userChannel(uid)}, line))
-                .thenApply(published -> published == 1L);
+        return breaker.call(() -> PUSH.run(commands, flushPublishes, new String[] {names.presenceKey(uid), names.userChannel(uid)}, line))
+                .thenApply(count -> count == 1L);
     }
 
     @Override
     public CompletableFuture<Boolean> broadcast(byte[] line) {
-        return breaker.call(() -> commands.publish(names.broadcastChannel(), line).toCompletableFuture())
-                .thenApply(nodes -> nodes > 0);
+        return breaker.call(() -> {
+            CompletableFuture<Long> nodes = commands.publish(names.broadcastChannel(), line).toCompletableFuture();
+            flushPublishes.run();
+            return nodes;
+        }).thenApply(nodes -> nodes > 0);
     }
 
     // ---- subscribing side -----------------------------------------------------------------------------------

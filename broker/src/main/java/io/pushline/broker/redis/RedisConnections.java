@@ -14,6 +14,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.StartupException;
+import io.pushline.common.netty.EventLoops;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -43,13 +44,15 @@ final class RedisConnections implements AutoCloseable {
     final StatefulRedisConnection<String, byte[]> commands;
     private final RedisURI uri;
 
-    RedisConnections(RedisOptions options) {
+    /** @param loops the node's event loops, which Lettuce runs on (see {@link BorrowedLoops}) */
+    RedisConnections(RedisOptions options, EventLoops loops) {
         this.uri = RedisURI.create(options.url());
         // The URI's timeout also bounds the connection handshake, which a cold JVM on a busy machine can take
         // longer than a command should: the handshake gets the connect timeout, commands their own (below).
         uri.setTimeout(CONNECT_TIMEOUT);
         this.resources = ClientResources.builder()
-                .ioThreadPoolSize(2)
+                .eventLoopGroupProvider(new BorrowedLoops(loops))
+                // Lettuce's own timers and this node's presence refresh; the I/O runs on the borrowed loops.
                 .computationThreadPoolSize(1)
                 .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 100, TimeUnit.MILLISECONDS))
                 .build();

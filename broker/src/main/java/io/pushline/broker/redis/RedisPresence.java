@@ -41,7 +41,7 @@ final class RedisPresence {
 
     /** Vouches again, without touching the node's list (the heartbeat's job for every uid held). */
     CompletableFuture<Long> touch(String uid) {
-        return TOUCH.run(redis, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
+        return TOUCH.run(redis, () -> { }, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
     }
 
     CompletableFuture<Void> remove(String uid) {

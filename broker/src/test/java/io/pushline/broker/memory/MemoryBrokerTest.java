@@ -12,4 +12,9 @@ class MemoryBrokerTest extends BrokerContract {
     protected Broker createNode(String nodeId, DeliveryListener listener) {
         return new MemoryBroker(hub, listener);
     }
+
+    @Override
+    protected Broker createPublisher(String name) {
+        return new MemoryBroker(hub, DeliveryListener.NONE);
+    }
 }

@@ -7,7 +7,10 @@ import io.pushline.common.redis.RedisNames;
 import io.pushline.testkit.RedisServer;
 import io.pushline.testkit.TcpProxy;
 import org.awaitility.Awaitility;
+import io.pushline.common.netty.EventLoops;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,10 +36,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RedisBrokerFaultIT {
 
+    private static EventLoops loops;
     private RedisServer redis;
     private RedisOptions options;
     private RedisNames names;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeAll
+    static void startLoops() {
+        loops = EventLoops.create(2, "fault");
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        loops.close();
+    }
 
     @BeforeEach
     void start() {
@@ -54,13 +68,13 @@ class RedisBrokerFaultIT {
     }
 
     private RedisBroker node(String id, Recorder recorder, RedisOptions o) {
-        RedisBroker b = new RedisBroker(o, id, recorder);
+        RedisBroker b = new RedisBroker(o, id, recorder, loops);
         closeables.add(0, b);
         return b;
     }
 
     private RedisBroker publisher() {
-        RedisBroker b = RedisBroker.publisher(options, "ingest");
+        RedisBroker b = RedisBroker.publisher(options, "ingest", loops);
         closeables.add(0, b);
         return b;
     }
