@@ -40,6 +40,7 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
     private final int maxLineLength;
     private final ArrayDeque<CompletableFuture<Boolean>> awaitingReply = new ArrayDeque<>();
     private boolean unflushed;
+    private boolean flushQueued;
     private boolean draining;
 
     /**
@@ -132,9 +133,9 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
         } else {
             reply.whenComplete((r, e) -> {
                 if (ctx.executor().inEventLoop()) {
-                    writeReadyRepliesAndFlush(ctx);
+                    writeReadyRepliesAndFlushLater(ctx);
                 } else {
-                    ctx.executor().execute(() -> writeReadyRepliesAndFlush(ctx));
+                    ctx.executor().execute(() -> writeReadyRepliesAndFlushLater(ctx));
                 }
             });
         }
@@ -186,9 +187,19 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void writeReadyRepliesAndFlush(ChannelHandlerContext ctx) {
+    /**
+     * Writes the replies that are ready and flushes them at the end of this event-loop turn, not now: Redis
+     * answers a batch of pushes in one read, and their replies then leave in one write instead of one each.
+     */
+    private void writeReadyRepliesAndFlushLater(ChannelHandlerContext ctx) {
         writeReadyReplies(ctx);
-        flush(ctx);
+        if (unflushed && !flushQueued) {
+            flushQueued = true;
+            ctx.executor().execute(() -> {
+                flushQueued = false;
+                flush(ctx);
+            });
+        }
     }
 
     private void flush(ChannelHandlerContext ctx) {
