@@ -74,8 +74,9 @@ public final class LatencyCommand extends ScenarioCommand {
       description = "Measured interval (default: ${DEFAULT-VALUE}).")
   Duration duration;
 
-  @Option(names = "--warmup", defaultValue = "2s", paramLabel = "DURATION",
-      description = "Pushes at the same rate before the measured interval, not recorded (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "10s", paramLabel = "DURATION",
+      description = "Pushes at the same rate before the measured interval, not recorded; long enough for the "
+          + "JIT compilers to finish (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
   @Option(names = "--payload-bytes", defaultValue = "64", paramLabel = "BYTES",

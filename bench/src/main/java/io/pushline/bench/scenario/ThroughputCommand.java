@@ -70,8 +70,9 @@ public final class ThroughputCommand extends ScenarioCommand {
       description = "Measured interval (default: ${DEFAULT-VALUE}).")
   Duration duration;
 
-  @Option(names = "--warmup", defaultValue = "3s", paramLabel = "DURATION",
-      description = "Load before the measured interval, not counted (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "10s", paramLabel = "DURATION",
+      description = "Load before the measured interval, not counted; long enough for the JIT compilers of "
+          + "both JVMs to finish, or they take CPU from the measurement (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
   @Option(names = "--payload-bytes", defaultValue = "64", paramLabel = "BYTES",
