@@ -71,7 +71,7 @@ public final class GatewayServer implements AutoCloseable {
             releaseLoops();
             throw e;
         }
-        sessions.attach(broker);
+        sessions.attach(broker, loops);
         int low = Math.max(1, options.maxOutboundBuffer() / 2);
         ServerBootstrap bootstrap = loops.transport().serverBootstrap(loops.group())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, options.maxOutboundBuffer()))

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -13,6 +14,7 @@ import io.netty.util.CharsetUtil;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.micrometer.core.instrument.Timer;
+import io.pushline.common.netty.EventLoops;
 import io.pushline.common.protocol.CloseCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,11 +55,17 @@ public final class LocalSessions implements DeliveryListener {
     private final AtomicLong slowConsumersClosed = new AtomicLong();
     private final AtomicLong invalidLinesDropped = new AtomicLong();
     private volatile Broker broker;
+    private volatile EventLoops loops;
     private volatile Timer deliveryLatency;
 
-    /** Set once, before the gateway accepts connections: the broker needs this registry as its listener first. */
-    public void attach(Broker broker) {
+    /**
+     * Set once, before the gateway accepts connections: the broker needs this registry as its listener first.
+     *
+     * @param loops the loops the gateway's connections run on, which a broadcast fans out over
+     */
+    public void attach(Broker broker, EventLoops loops) {
         this.broker = broker;
+        this.loops = loops;
     }
 
     /**
@@ -128,13 +136,32 @@ public final class LocalSessions implements DeliveryListener {
         }
     }
 
+    /**
+     * Every loop writes the frame to its own connections, in parallel: one thread writing to all of them would
+     * make half of the writes cross-thread tasks and do every socket write on one core.
+     */
     @Override
     public void onBroadcast(byte[] line) {
-        deliver(line, frame -> byUid.values().forEach(channels -> {
-            for (Channel ch : channels) {
-                write(ch, frame);
+        EventLoops on = loops;
+        deliver(line, frame -> {
+            for (int i = 0; i < on.size(); i++) {
+                EventLoop loop = on.get(i);
+                TextWebSocketFrame shared = frame.retain();
+                loop.execute(() -> {
+                    try {
+                        byUid.values().forEach(channels -> {
+                            for (Channel ch : channels) {
+                                if (ch.eventLoop() == loop) {
+                                    write(ch, shared);
+                                }
+                            }
+                        });
+                    } finally {
+                        shared.release();
+                    }
+                });
             }
-        }));
+        });
     }
 
     private void deliver(byte[] line, Consumer<TextWebSocketFrame> fanOut) {
