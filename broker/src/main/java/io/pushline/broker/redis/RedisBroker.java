@@ -51,6 +51,12 @@ public final class RedisBroker implements Broker {
     private static final int RESUBSCRIBE_BATCH = 512;
     /** Delay before retrying a resync or a pub/sub replacement that failed. */
     private static final Duration RETRY = Duration.ofMillis(250);
+    /**
+     * The longest delay between re-sync attempts. A re-sync writes every uid the node holds; retried every
+     * {@link #RETRY} against a Redis that times out because it is overloaded (a reconnect storm of many nodes),
+     * it would add the load that makes it fail. So the delay doubles per failure up to this.
+     */
+    static final Duration MAX_RESYNC_RETRY = Duration.ofSeconds(8);
     /** How often a node publishes its canary; and how long without one before its pub/sub counts as dead. */
     static final Duration CANARY_INTERVAL = Duration.ofSeconds(3);
     static final Duration CANARY_SILENCE = Duration.ofSeconds(10);
@@ -79,6 +85,8 @@ public final class RedisBroker implements Broker {
     /** True from the start of a re-sync until one succeeds: Redis does not match this node yet. */
     private volatile boolean resyncing;
     private volatile boolean replacingPubSub;
+    /** Re-syncs failed in a row; written only by the re-sync's completion. */
+    private volatile int resyncFailures;
     private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
@@ -362,13 +370,23 @@ public final class RedisBroker implements Broker {
             if (e != null) {
                 dirty = true;
                 if (!closed) {
-                    redis.resources.eventExecutorGroup().schedule(this::resync, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                    long delay = resyncDelayMillis(++resyncFailures);
+                    log.warn("redis broker {}: re-sync of {} uids failed ({} in a row: {}); next attempt in {} ms",
+                            nodeId, joined.size(), resyncFailures, e.getMessage(), delay);
+                    redis.resources.eventExecutorGroup().schedule(this::resync, delay, TimeUnit.MILLISECONDS);
                 }
             } else {
                 resyncing = false;
+                resyncFailures = 0;
                 log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
             }
         });
+    }
+
+    /** {@link #RETRY} doubled per failure in a row, at most {@link #MAX_RESYNC_RETRY}. */
+    static long resyncDelayMillis(int failuresInARow) {
+        int doublings = Math.min(Math.max(failuresInARow - 1, 0), 16);
+        return Math.min(RETRY.toMillis() << doublings, MAX_RESYNC_RETRY.toMillis());
     }
 
     @Override
