@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.http.HttpRequestHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.pushline.gateway.session.HeartbeatHandler;
 import io.pushline.gateway.http.StaticResources;
 import io.pushline.gateway.session.LocalSessions;
@@ -58,12 +57,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(options.idleTimeout().toMillis(), 0, options.pingInterval().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("idle", HeartbeatHandler.idleDetector(options.pingInterval()))
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast(GatewaySecurity.AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_BODY))
                 .addLast(SessionHandler.HTTP_HANDLER_NAME, httpHandler)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
-                .addLast("heartbeat", HeartbeatHandler.INSTANCE)
+                .addLast("heartbeat", new HeartbeatHandler(options.pingInterval(), options.idleTimeout()))
                 .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), security.identity().trustsUid()));
         security.install(ch);
     }

@@ -58,14 +58,16 @@ public final class GatewayOptions {
 
     @Option(names = "--ping-interval", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:PUSHLINE_PING_INTERVAL:-25s}",
-            description = "A connection quiet in both directions this long gets a WebSocket ping; keeps proxies from "
-                    + "dropping idle connections. Env: PUSHLINE_PING_INTERVAL. Default: ${DEFAULT-VALUE}.")
+            description = "A connection that sent nothing this long gets a WebSocket ping, however many pushes it "
+                    + "receives; keeps proxies from dropping idle connections. Env: PUSHLINE_PING_INTERVAL. "
+                    + "Default: ${DEFAULT-VALUE}.")
     Duration pingInterval;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:PUSHLINE_IDLE_TIMEOUT:-60s}",
             description = "A connection that sent nothing (pongs included) this long is closed, and its uid goes "
-                    + "offline. Must exceed --ping-interval. Env: PUSHLINE_IDLE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+                    + "offline; checked every --ping-interval, so at most one interval later. Must exceed "
+                    + "--ping-interval. Env: PUSHLINE_IDLE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration idleTimeout;
 
     /** Identity: token key and checks, or trusted uids. */

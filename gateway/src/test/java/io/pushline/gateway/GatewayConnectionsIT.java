@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -127,6 +129,36 @@ class GatewayConnectionsIT {
         assertTrue(opcodes.contains(RawWebSocket.PING), "pinged before being closed: " + opcodes);
         assertEquals(CloseCodes.GOING_AWAY, closeCode);
         Awaitility.await("silent offline").atMost(WAIT).until(() -> !publisher.publish("silent", probe("silent")).get());
+    }
+
+    @Test
+    void aPageThatOnlyReceivesPushesIsPingedAndKeptWhileItAnswers() throws Exception {
+        start(GatewayOptions.of(HOST, 0).withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(700)));
+        RawWebSocket ws = raw("listener");
+        // A push every 50 ms: the connection is never quiet towards the page, and the page sends nothing but pongs.
+        ScheduledExecutorService pusher = Executors.newSingleThreadScheduledExecutor();
+        try {
+            pusher.scheduleAtFixedRate(() -> publisher.publish("listener", "{\"uid\":\"listener\"}".getBytes(StandardCharsets.UTF_8)),
+                    0, 50, TimeUnit.MILLISECONDS);
+            long start = System.nanoTime();
+            int pongs = 0;
+            int pushes = 0;
+            while (System.nanoTime() - start < Duration.ofMillis(1_500).toNanos()) {
+                Frame f = ws.readFrame(WAIT);
+                assertNotNull(f, "connection ended");
+                assertTrue(f.opcode() != RawWebSocket.CLOSE, "closed after " + pushes + " pushes and " + pongs + " pongs");
+                if (f.opcode() == RawWebSocket.PING) {
+                    ws.sendFrame(RawWebSocket.PONG, f.payload(), true);
+                    pongs++;
+                } else {
+                    pushes++;
+                }
+            }
+            assertTrue(pongs >= 2, "answered " + pongs + " pings");
+            assertTrue(pushes >= 10, "received " + pushes + " pushes");
+        } finally {
+            pusher.shutdownNow();
+        }
     }
 
     @Test
