@@ -26,7 +26,8 @@ final class ClientAddress {
     }
 
     static InetAddress resolve(Channel channel, HttpHeaders headers, CidrSet trustedProxies) {
-        InetAddress peer = channel.attr(PROXIED_SOURCE).get();
+        // hasAttr first: attr() creates the attribute, which every connection would then carry for nothing.
+        InetAddress peer = channel.hasAttr(PROXIED_SOURCE) ? channel.attr(PROXIED_SOURCE).get() : null;
         if (peer == null) {
             peer = ((InetSocketAddress) channel.remoteAddress()).getAddress();
         }
