@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The multi-node broker. Per uid: a channel {@code <prefix>:user:{uid}} and a presence sorted set
@@ -85,8 +87,9 @@ public final class RedisBroker implements Broker {
     /** True from the start of a re-sync until one succeeds: Redis does not match this node yet. */
     private volatile boolean resyncing;
     private volatile boolean replacingPubSub;
-    /** Re-syncs failed in a row; written only by the re-sync's completion. */
-    private volatile int resyncFailures;
+    /** Re-syncs failed in a row. */
+    private final AtomicInteger resyncFailures = new AtomicInteger();
+    private final AtomicBoolean resyncRetryPending = new AtomicBoolean();
     private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
@@ -256,7 +259,9 @@ public final class RedisBroker implements Broker {
     private void refreshPresence() {
         try {
             if (dirty) {
-                resync();
+                if (!resyncRetryPending.get()) {
+                    resync(); // else the pending retry re-syncs, on its back-off
+                }
                 return;
             }
             if (resyncing) {
@@ -369,15 +374,23 @@ public final class RedisBroker implements Broker {
         }).whenComplete((v, e) -> {
             if (e != null) {
                 dirty = true;
-                if (!closed) {
-                    long delay = resyncDelayMillis(++resyncFailures);
-                    log.warn("redis broker {}: re-sync of {} uids failed ({} in a row: {}); next attempt in {} ms",
-                            nodeId, joined.size(), resyncFailures, e.getMessage(), delay);
-                    redis.resources.eventExecutorGroup().schedule(this::resync, delay, TimeUnit.MILLISECONDS);
+                int failures = resyncFailures.incrementAndGet();
+                // One retry pending at a time: every failed attempt (a refresh tick, a reconnect) would otherwise
+                // start a retry chain of its own, and an outage would multiply them.
+                if (!closed && resyncRetryPending.compareAndSet(false, true)) {
+                    long delay = resyncDelayMillis(failures);
+                    if (Integer.bitCount(failures) == 1) { // 1, 2, 4, 8, ... failures: a line per doubling, not per try
+                        log.warn("redis broker {}: re-sync of {} uids failed ({} in a row: {}); retrying every {} ms at most",
+                                nodeId, joined.size(), failures, e.getMessage(), delay);
+                    }
+                    redis.resources.eventExecutorGroup().schedule(() -> {
+                        resyncRetryPending.set(false);
+                        resync();
+                    }, delay, TimeUnit.MILLISECONDS);
                 }
             } else {
                 resyncing = false;
-                resyncFailures = 0;
+                resyncFailures.set(0);
                 log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
             }
         });
