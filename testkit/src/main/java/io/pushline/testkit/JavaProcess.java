@@ -111,6 +111,33 @@ public final class JavaProcess implements AutoCloseable {
         drainReader();
     }
 
+    /**
+     * SIGSTOP: the process freezes with every socket open, as a node does in a long GC pause, a hung VM or a
+     * partition; nothing it holds is closed. {@link #kill()} and {@link #close()} still work on a frozen process.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** SIGCONT, after {@link #freeze()}. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name + " " + pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + this.name, e);
+        }
+    }
+
     /** SIGTERM: the JVM runs its shutdown hooks and exits. Does not wait; see {@link #awaitExit(Duration)}. */
     public void terminate() {
         // Process.destroy() would also close our end of the child's stdout, losing what its shutdown hooks print.

@@ -1,6 +1,7 @@
 package io.pushline.testkit;
 
 import java.io.File;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -188,6 +189,19 @@ public final class RedisServer implements AutoCloseable {
                     + error.message());
         }
         return Resp.render(reply);
+    }
+
+    /**
+     * Subscribes a connection of its own to {@code channel} and keeps it open, reading nothing, until closed: a
+     * subscriber that counts in {@code PUBLISH}'s answer but receives for no one (a frozen node, an operator's
+     * {@code redis-cli SUBSCRIBE}).
+     */
+    public Closeable subscribe(String channel) {
+        try {
+            return Resp.subscribe(host, port, CONNECT_TIMEOUT, READ_TIMEOUT, channel)::close;
+        } catch (IOException e) {
+            throw new UncheckedIOException("SUBSCRIBE " + channel + " on " + uri() + " failed", e);
+        }
     }
 
     /** Stops Redis and deletes its temporary folder. */

@@ -47,6 +47,28 @@ final class Resp {
         }
     }
 
+    /**
+     * Opens a connection that has subscribed to {@code channel} (its confirmation read) and reads nothing more:
+     * to Redis, a receiver that counts in {@code PUBLISH}'s answer, like a gateway that froze.
+     */
+    static Socket subscribe(String host, int port, Duration connectTimeout, Duration readTimeout, String channel)
+            throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(host, port), (int) connectTimeout.toMillis());
+            socket.setSoTimeout((int) readTimeout.toMillis());
+            socket.getOutputStream().write(encode("SUBSCRIBE", channel));
+            Object confirmation = read(new BufferedInputStream(socket.getInputStream()));
+            if (!(confirmation instanceof List<?> reply) || !"subscribe".equals(reply.get(0))) {
+                throw new ProtocolException("SUBSCRIBE " + channel + " was answered " + render(confirmation));
+            }
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
     /** Renders a parsed reply: arrays as {@code [a, b]}, nil as {@code null}, nested errors as {@code (error) ...}. */
     static String render(Object reply) {
         if (reply == null) {

@@ -37,6 +37,35 @@ class JavaProcessTest {
     }
 
     @Test
+    void freezeStopsTheChildUntilThawedAndAFrozenChildCanStillBeKilled() throws Exception {
+        try (JavaProcess child = JavaProcess.start(SleeperMain.class.getName(), List.of(), Map.of())) {
+            child.awaitLine(Pattern.compile("^ready"), START);
+
+            child.freeze();
+            assertTrue(reachesState(child.pid(), true), "stopped (state T in /proc)");
+            child.thaw();
+            assertTrue(reachesState(child.pid(), false), "running again");
+
+            child.freeze();
+            child.kill();
+            assertEquals(137, child.awaitExit(Duration.ofSeconds(5)));
+        }
+    }
+
+    /** Waits up to 5 s for the process to be stopped (state T in /proc/PID/stat), or not: signals land asynchronously. */
+    private static boolean reachesState(long pid, boolean stopped) throws Exception {
+        java.nio.file.Path stat = java.nio.file.Path.of("/proc", Long.toString(pid), "stat");
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos(); System.nanoTime() < deadline; ) {
+            String s = java.nio.file.Files.readString(stat);
+            if ((s.charAt(s.lastIndexOf(')') + 2) == 'T') == stopped) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    @Test
     void terminateRunsTheChildsShutdownHooks() {
         try (JavaProcess child = JavaProcess.start(SleeperMain.class.getName(), List.of(), Map.of())) {
             child.awaitLine(Pattern.compile("^ready"), START);

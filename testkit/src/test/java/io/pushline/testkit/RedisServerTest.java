@@ -39,6 +39,21 @@ class RedisServerTest {
     }
 
     @Test
+    void aHeldSubscriptionCountsAsAReceiverUntilClosed() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            java.io.Closeable subscriber = redis.subscribe("ch");
+            assertEquals("1", redis.command("PUBLISH", "ch", "m"));
+            subscriber.close();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+            String receivers;
+            do {
+                receivers = redis.command("PUBLISH", "ch", "m");
+            } while (!"0".equals(receivers) && System.nanoTime() < deadline);
+            assertEquals("0", receivers, "Redis drops the subscription when the connection closes");
+        }
+    }
+
+    @Test
     void errorReplyFailsLoudly() {
         try (RedisServer redis = RedisServer.start()) {
             redis.command("SET", "k", "not a number");

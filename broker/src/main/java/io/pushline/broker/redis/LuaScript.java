@@ -43,19 +43,14 @@ final class LuaScript {
 
     /**
      * Runs the script by its SHA, and by its source when Redis does not have it (after a restart or a SCRIPT FLUSH).
-     *
-     * @param written called after each command is written, for a connection that does not flush by itself
+     * The connection must flush by itself (auto-flush on).
      */
-    CompletableFuture<Long> run(RedisAsyncCommands<String, byte[]> redis, Runnable written, String[] keys, byte[]... args) {
-        CompletableFuture<Long> bySha = redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
-        written.run();
-        return bySha.exceptionallyCompose(e -> {
+    CompletableFuture<Long> run(RedisAsyncCommands<String, byte[]> redis, String[] keys, byte[]... args) {
+        return redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture().exceptionallyCompose(e -> {
             if (!isNoScript(e)) {
                 return CompletableFuture.failedFuture(e);
             }
-            CompletableFuture<Long> bySource = redis.<Long>eval(source, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
-            written.run();
-            return bySource;
+            return redis.<Long>eval(source, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
         });
     }
 

@@ -10,13 +10,15 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One gateway node's presence writes. Per uid, the node vouches in {@code presence:{uid}} until a time on
- * Redis's clock; besides, it lists its uids in {@code node:{id}:uids}, so that after a crash its next life can
+ * Redis's clock, and the key expires with its longest-lived entry, so that it exists exactly while some node
+ * vouches (a push asks only {@code EXISTS}); besides, it lists its uids in {@code node:{id}:uids}, so that after a crash its next life can
  * withdraw what the previous one left behind. The two live in different Cluster slots and are written by
  * separate commands, never by one script. Thread-safe (Lettuce's async API is).
  */
 final class RedisPresence {
 
     private static final LuaScript TOUCH = LuaScript.load("touch.lua");
+    private static final LuaScript LEAVE = LuaScript.load("leave.lua");
 
     private final RedisAsyncCommands<String, byte[]> redis;
     private final RedisNames names;
@@ -41,12 +43,15 @@ final class RedisPresence {
 
     /** Vouches again, without touching the node's list (the heartbeat's job for every uid held). */
     CompletableFuture<Long> touch(String uid) {
-        return TOUCH.run(redis, () -> { }, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
+        return TOUCH.run(redis, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
     }
 
     CompletableFuture<Void> remove(String uid) {
-        return CompletableFuture.allOf(redis.zrem(names.presenceKey(uid), nodeId).toCompletableFuture(),
-                redis.srem(nodeUidsKey, bytes(uid)).toCompletableFuture());
+        return CompletableFuture.allOf(leave(uid), redis.srem(nodeUidsKey, bytes(uid)).toCompletableFuture());
+    }
+
+    private CompletableFuture<Long> leave(String uid) {
+        return LEAVE.run(redis, new String[] {names.presenceKey(uid)}, nodeId);
     }
 
     /** The node's list lives as long as its entries could: refreshed with them. */
@@ -63,7 +68,7 @@ final class RedisPresence {
     CompletableFuture<Integer> withdrawPreviousLife() {
         return redis.smembers(nodeUidsKey).toCompletableFuture().thenCompose(previous -> {
             List<CompletableFuture<Long>> removals = previous.stream()
-                    .map(uid -> redis.zrem(names.presenceKey(new String(uid, StandardCharsets.UTF_8)), nodeId).toCompletableFuture())
+                    .map(uid -> leave(new String(uid, StandardCharsets.UTF_8)))
                     .toList();
             return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
                     .thenCompose(v -> redis.del(nodeUidsKey).toCompletableFuture())

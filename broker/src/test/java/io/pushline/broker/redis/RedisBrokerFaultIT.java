@@ -243,17 +243,22 @@ class RedisBrokerFaultIT {
 
     @Test
     void aRestartedNodeWithdrawsThePresenceItsPreviousLifeLeftBehind() throws Exception {
-        // What a crashed gateway "gw-phoenix" leaves: its list of uids and a presence entry vouching for 30 s more.
+        // What a crashed gateway "gw-phoenix" leaves: its list of uids and presence entries vouching for 30 s more;
+        // "dave" is held by another node too, "erin" by the crashed one only.
         long redisNowMs = Long.parseLong(redis.command("TIME").replaceAll("^\\[(\\d+), .*", "$1")) * 1000;
-        redis.command("SADD", names.nodeUidsKey("gw-phoenix"), "dave");
+        redis.command("SADD", names.nodeUidsKey("gw-phoenix"), "dave", "erin");
         redis.command("ZADD", names.presenceKey("dave"), Long.toString(redisNowMs + 30_000), "gw-phoenix");
-        redis.command("ZADD", names.presenceKey("dave"), Long.toString(redisNowMs + 30_000), "gw-other");
-        RedisBroker ingest = publisher();
-        assertTrue(ingest.publish("dave", line("dave")).get(5, TimeUnit.SECONDS));
+        redis.command("ZADD", names.presenceKey("dave"), Long.toString(redisNowMs + 20_000), "gw-other");
+        redis.command("PEXPIREAT", names.presenceKey("dave"), Long.toString(redisNowMs + 30_000));
+        redis.command("ZADD", names.presenceKey("erin"), Long.toString(redisNowMs + 30_000), "gw-phoenix");
+        redis.command("PEXPIREAT", names.presenceKey("erin"), Long.toString(redisNowMs + 30_000));
 
         node("gw-phoenix", new Recorder(), options);
 
         assertEquals("[gw-other]", redis.command("ZRANGE", names.presenceKey("dave"), "0", "-1"), "only the other node's entry remains");
+        long pttl = Long.parseLong(redis.command("PTTL", names.presenceKey("dave")));
+        assertTrue(pttl <= 20_000, "the key now expires with the other node's entry, PTTL " + pttl);
+        assertEquals("0", redis.command("EXISTS", names.presenceKey("erin")), "nobody vouches for erin any more");
         assertEquals("0", redis.command("EXISTS", names.nodeUidsKey("gw-phoenix")));
     }
 }

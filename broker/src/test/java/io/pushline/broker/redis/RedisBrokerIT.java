@@ -11,6 +11,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
@@ -84,22 +87,21 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
-    void aScriptFlushedFromRedisRunsFromItsSourceForAPublishMadeOnALoop() throws Exception {
+    void presenceScriptsFlushedFromRedisRunFromTheirSource() throws Exception {
         Recorder r = new Recorder();
         Broker node = node(r);
         Broker publisher = publisher();
+        redis.command("SCRIPT", "FLUSH");
+
         String uid = uid();
-        await(node.subscribe(uid));
-        assertTrue(await(publisher.publish(uid, line(uid, "cached"))));
-        r.take();
+        await(node.subscribe(uid)); // touch.lua, by source
+        assertTrue(await(publisher.publish(uid, line(uid, "after flush"))));
+        assertTrue(new String(r.take().line(), StandardCharsets.UTF_8).contains("after flush"));
 
         redis.command("SCRIPT", "FLUSH");
-        // The retry by source is written from Lettuce's callback, itself on a loop: it must be flushed too.
-        CompletableFuture<Boolean> answer = loops.get(1).submit(() -> publisher.publish(uid, line(uid, "reloaded")))
-                .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-
-        assertTrue(await(answer));
-        assertTrue(new String(r.take().line(), StandardCharsets.UTF_8).contains("reloaded"));
+        await(node.unsubscribe(uid)); // leave.lua, by source
+        assertEquals("0", redis.command("EXISTS", names().presenceKey(uid)));
+        assertFalse(await(publisher.publish(uid, line(uid, "gone"))));
     }
 
     @Test
@@ -134,21 +136,75 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
-    void anEntryWhoseNodeStoppedRefreshingReadsOfflineAfterItsTime() throws Exception {
-        Broker publisher = node(new Recorder());
+    void aFrozenNodesUidReadsOfflineAtItsTimeThoughItsSubscriptionStays() throws Exception {
+        Broker publisher = publisher();
         String uid = uid();
-        String key = new RedisNames(prefix).presenceKey(uid);
-        // A node that died after vouching for the uid for 300 ms more: nothing will refresh or remove it.
-        long redisNowMs = Long.parseLong(redis.command("TIME").replaceAll("^\\[(\\d+), .*", "$1")) * 1000;
-        redis.command("ZADD", key, Long.toString(redisNowMs + 1_300), "dead-node");
+        // A node that froze after vouching for the uid for 1.3 s more: Redis keeps its subscription, and nothing
+        // refreshes or removes its entry.
+        try (Closeable frozen = redis.subscribe(names().userChannel(uid))) {
+            vouchByHand(uid, "frozen-node", 1_300);
 
-        assertTrue(await(publisher.publish(uid, line(uid, "still vouched"))));
+            assertTrue(await(publisher.publish(uid, line(uid, "still vouched"))));
+            assertFalse(onlineUntilGone(publisher, uid), "a frozen node's entry must lapse at its time");
+        }
+    }
+
+    @Test
+    void whenOneOfTwoNodesLeavesTheKeyLastsOnlyAsLongAsTheOtherEntry() throws Exception {
+        Broker node = node(new Recorder());
+        Broker publisher = publisher();
+        String uid = uid();
+        try (Closeable frozen = redis.subscribe(names().userChannel(uid))) {
+            vouchByHand(uid, "frozen-node", 1_300);
+            await(node.subscribe(uid)); // vouches for 30 s: the key now expires with this entry
+
+            await(node.unsubscribe(uid));
+
+            long pttl = Long.parseLong(redis.command("PTTL", names().presenceKey(uid)));
+            assertTrue(pttl <= 1_300, "the key must expire with the remaining entry, PTTL " + pttl);
+            assertFalse(onlineUntilGone(publisher, uid), "the frozen node's entry must lapse at its time");
+        }
+    }
+
+    @Test
+    void aUidVouchedForButSubscribedByNoNodeIsOffline() throws Exception {
+        // What Redis holds while a node's pub/sub connection is being replaced: the entry, but no subscription.
+        String uid = uid();
+        vouchByHand(uid, "gw-reconnecting", 30_000);
+
+        assertFalse(await(publisher().publish(uid, line(uid, "to no one"))));
+    }
+
+    @Test
+    void anOperatorsSubscriptionDoesNotMakeAnOfflineUidOnline() throws Exception {
+        Broker publisher = publisher();
+        String uid = uid();
+        try (Closeable watching = redis.subscribe(names().userChannel(uid))) {
+            assertFalse(await(publisher.publish(uid, line(uid, "watched"))));
+        }
+    }
+
+    private RedisNames names() {
+        return new RedisNames(prefix);
+    }
+
+    /** Writes an entry the way a node does: the node's own touch.lua, with a TTL of our choosing. */
+    private void vouchByHand(String uid, String nodeId, long ttlMillis) throws IOException {
+        String touch;
+        try (InputStream in = RedisBroker.class.getResourceAsStream("touch.lua")) {
+            touch = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        redis.command("EVAL", touch, "1", names().presenceKey(uid), nodeId, Long.toString(ttlMillis));
+    }
+
+    /** Publishes probes until one answers false, for at most 5 s; returns the last answer. */
+    private boolean onlineUntilGone(Broker publisher, String uid) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         boolean online = true;
         while (online && System.nanoTime() < deadline) {
             online = await(publisher.publish(uid, line(uid, "probe")));
         }
-        assertFalse(online, "a dead node's entry must lapse at its time");
+        return online;
     }
 
     @Test
