@@ -4,11 +4,15 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pushline.common.protocol.InvalidLineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -21,6 +25,10 @@ public final class IngestStats {
     private final LongAdder brokerErrors = new LongAdder();
     private final Map<InvalidLineException.Reason, LongAdder> refused = new EnumMap<>(InvalidLineException.Reason.class);
     private volatile Timer publishLatency;
+    /** When the last broker-error line was logged (nanoTime), so that an outage logs a line a second, not a line a push. */
+    private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_EVERY_NANOS);
+    private static final long ERROR_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Logger log = LoggerFactory.getLogger(IngestStats.class);
 
     public IngestStats() {
         for (InvalidLineException.Reason r : InvalidLineException.Reason.values()) {
@@ -30,7 +38,17 @@ public final class IngestStats {
 
     void ok() { ok.increment(); }
     void offline() { offline.increment(); }
-    void brokerError() { brokerErrors.increment(); }
+    /** A line answered fail because the broker failed: counted, and its cause logged at most once a second. */
+    void brokerError(Throwable cause) {
+        brokerErrors.increment();
+        long last = lastErrorLog.get();
+        long now = System.nanoTime();
+        if (now - last >= ERROR_LOG_EVERY_NANOS && lastErrorLog.compareAndSet(last, now)) {
+            Throwable e = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+            log.warn("ingest: a line got fail because the broker failed: {} ({} such lines so far; at most one line a second here)",
+                    e.toString(), brokerErrors.sum());
+        }
+    }
     void refused(InvalidLineException.Reason reason) { refused.get(reason).increment(); }
 
     /** How long the broker took to answer one line (presence check and publish, one round trip on Redis). */

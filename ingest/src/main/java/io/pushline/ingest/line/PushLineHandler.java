@@ -151,7 +151,7 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
             awaitingReply.poll();
             boolean ok = false;
             if (head.isCompletedExceptionally()) {
-                stats.brokerError();
+                stats.brokerError(head.handle((r, e) -> e).join());
             } else if (head != REFUSED) {
                 ok = head.join();
                 if (ok) {

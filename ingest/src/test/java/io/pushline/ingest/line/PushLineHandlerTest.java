@@ -101,18 +101,32 @@ class PushLineHandlerTest {
 
     @Test
     void aBrokerErrorIsAFailAndTheConnectionStaysUsable() {
-        EmbeddedChannel ch = channel(16);
-        ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
-        broker.pending.get(0).completeExceptionally(new IllegalStateException("Redis down"));
-        ch.runPendingTasks();
-        ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
-        broker.pending.get(1).complete(true);
-        ch.runPendingTasks();
+        ch.qos.logback.classic.Logger statsLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(IngestStats.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        statsLog.addAppender(logged);
+        try {
+            EmbeddedChannel ch = channel(16);
+            ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
+            broker.pending.get(0).completeExceptionally(new IllegalStateException("Redis down"));
+            ch.runPendingTasks();
+            ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
+            broker.pending.get(1).completeExceptionally(new IllegalStateException("Redis still down"));
+            ch.runPendingTasks();
+            ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
+            broker.pending.get(2).complete(true);
+            ch.runPendingTasks();
 
-        assertEquals("fail\nok\n", replies(ch));
-        assertTrue(ch.isActive());
-        assertEquals(1, stats.brokerErrorCount());
-        ch.finishAndReleaseAll();
+            assertEquals("fail\nfail\nok\n", replies(ch));
+            assertTrue(ch.isActive());
+            assertEquals(2, stats.brokerErrorCount());
+            // The operator learns why, once: an outage must not log a line per push.
+            assertEquals(1, logged.list.size(), logged.list.toString());
+            assertTrue(logged.list.get(0).getFormattedMessage().contains("Redis down"), logged.list.get(0).getFormattedMessage());
+            ch.finishAndReleaseAll();
+        } finally {
+            statsLog.detachAppender(logged);
+        }
     }
 
     @Test
