@@ -7,9 +7,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.http.HttpRequestHandler;
-import io.pushline.gateway.session.HeartbeatHandler;
 import io.pushline.gateway.http.StaticResources;
 import io.pushline.gateway.session.LocalSessions;
 import io.pushline.gateway.session.SessionHandler;
@@ -17,9 +17,11 @@ import io.pushline.gateway.session.SessionHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One browser connection's pipeline, top to bottom: idle detection (raw bytes, so pongs count), HTTP codec, a bounded aggregator (a handshake has no body),
- * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close
- * codes), heartbeat (ping when quiet, close when silent), then the session (uid binding and delivery).
+ * One browser connection's pipeline, top to bottom: a read timeout until the upgrade, HTTP codec, a bounded
+ * aggregator (a handshake has no body), plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame
+ * limits, UTF-8 validation, close codes), then the session (uid binding; it records when the page last sent a frame,
+ * for the {@link io.pushline.gateway.session.HeartbeatSweep heartbeat}). The read timeout and the plain-HTTP handler
+ * are removed at the upgrade, so an idle WebSocket holds as few handlers as possible.
  * {@link GatewaySecurity} adds its handlers around these by name (PROXY protocol, TLS, the handshake guard,
  * the token identity).
  */
@@ -28,7 +30,6 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_INITIAL_LINE = 4_096;
     static final int MAX_HEADER_SIZE = 8_192;
     static final int MAX_HTTP_BODY = 8_192;
-    static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
     private final GatewayOptions options;
     private final LocalSessions sessions;
@@ -44,7 +45,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true)
-                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS)
+                .handshakeTimeoutMillis(options.handshakeTimeout().toMillis())
+                .dropPongFrames(false) // the session records them: a pong is how a listening page proves it is there
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(options.maxFrameSize())
                         .allowExtensions(false) // no permessage-deflate: no inflate bomb, no per-connection zlib state
@@ -57,12 +59,11 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
-                .addLast("idle", HeartbeatHandler.idleDetector(options.pingInterval()))
+                .addLast(SessionHandler.HANDSHAKE_IDLE_NAME, new ReadTimeoutHandler(options.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS))
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast(GatewaySecurity.AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_BODY))
                 .addLast(SessionHandler.HTTP_HANDLER_NAME, httpHandler)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
-                .addLast("heartbeat", new HeartbeatHandler(options.pingInterval(), options.idleTimeout()))
                 .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), security.identity().trustsUid()));
         security.install(ch);
     }

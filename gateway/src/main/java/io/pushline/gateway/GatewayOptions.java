@@ -21,6 +21,7 @@ public final class GatewayOptions {
     public static final int DEFAULT_PORT = 1234;
     public static final int DEFAULT_MAX_FRAME_SIZE = 65_536;
     public static final Duration DEFAULT_UID_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_OUTBOUND_BUFFER = 262_144;
     public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -49,6 +50,12 @@ public final class GatewayOptions {
             description = "How long a connection may stay open without sending its uid; then it is closed with 4408. "
                     + "Env: PUSHLINE_UID_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration uidTimeout;
+
+    @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:PUSHLINE_HANDSHAKE_TIMEOUT:-10s}",
+            description = "How long a connection may stay silent before its WebSocket upgrade, and how long the upgrade may "
+                    + "take once requested; then it is closed. Env: PUSHLINE_HANDSHAKE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+    Duration handshakeTimeout;
 
     @Option(names = "--max-outbound-buffer", paramLabel = "BYTES",
             defaultValue = "${env:PUSHLINE_MAX_OUTBOUND_BUFFER:-" + DEFAULT_MAX_OUTBOUND_BUFFER + "}",
@@ -89,6 +96,7 @@ public final class GatewayOptions {
         o.nodeId = "";
         o.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         o.uidTimeout = DEFAULT_UID_TIMEOUT;
+        o.handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         o.maxOutboundBuffer = DEFAULT_MAX_OUTBOUND_BUFFER;
         o.pingInterval = DEFAULT_PING_INTERVAL;
         o.idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -101,6 +109,9 @@ public final class GatewayOptions {
         PortOption.checkPositive(maxOutboundBuffer, "--max-outbound-buffer", "PUSHLINE_MAX_OUTBOUND_BUFFER");
         if (uidTimeout.isZero() || uidTimeout.isNegative()) {
             throw new IllegalArgumentException("--uid-timeout (PUSHLINE_UID_TIMEOUT) must be positive");
+        }
+        if (handshakeTimeout.isZero() || handshakeTimeout.isNegative()) {
+            throw new IllegalArgumentException("--handshake-timeout (PUSHLINE_HANDSHAKE_TIMEOUT) must be positive");
         }
         if (pingInterval.isZero() || pingInterval.isNegative() || idleTimeout.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("--idle-timeout (PUSHLINE_IDLE_TIMEOUT, " + DurationConverter.format(idleTimeout)
@@ -136,6 +147,7 @@ public final class GatewayOptions {
     public String nodeId() { return nodeId; }
     public int maxFrameSize() { return maxFrameSize; }
     public Duration uidTimeout() { return uidTimeout; }
+    public Duration handshakeTimeout() { return handshakeTimeout; }
     public int maxOutboundBuffer() { return maxOutboundBuffer; }
     public Duration pingInterval() { return pingInterval; }
     public Duration idleTimeout() { return idleTimeout; }
@@ -145,6 +157,7 @@ public final class GatewayOptions {
 
     public GatewayOptions withNodeId(String id) { this.nodeId = id; return this; }
     public GatewayOptions withUidTimeout(Duration d) { this.uidTimeout = d; return this; }
+    public GatewayOptions withHandshakeTimeout(Duration d) { this.handshakeTimeout = d; return validate(); }
     public GatewayOptions withMaxOutboundBuffer(int bytes) { this.maxOutboundBuffer = bytes; return this; }
     public GatewayOptions withHeartbeat(Duration ping, Duration idle) { this.pingInterval = ping; this.idleTimeout = idle; return validate(); }
     public GatewayOptions withAuth(AuthOptions a) { this.auth = a; return validate(); }

@@ -11,6 +11,7 @@ import io.pushline.common.netty.Listeners;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.gateway.guard.GatewaySecurity;
+import io.pushline.gateway.session.HeartbeatSweep;
 import io.pushline.gateway.session.LocalSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ public final class GatewayServer implements AutoCloseable {
 
     private final GatewayOptions options;
     private final LocalSessions sessions = new LocalSessions();
+    private final HeartbeatSweep heartbeat;
     private final Broker broker;
     private final GatewaySecurity security;
     private final EventLoops loops;
@@ -72,6 +74,7 @@ public final class GatewayServer implements AutoCloseable {
             throw e;
         }
         sessions.attach(broker, loops);
+        this.heartbeat = new HeartbeatSweep(sessions, loops, options.pingInterval(), options.idleTimeout());
         int low = Math.max(1, options.maxOutboundBuffer() / 2);
         ServerBootstrap bootstrap = loops.transport().serverBootstrap(loops.group())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, options.maxOutboundBuffer()))
@@ -79,6 +82,7 @@ public final class GatewayServer implements AutoCloseable {
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "WebSockets");
         } catch (RuntimeException e) {
+            heartbeat.close();
             broker.close();
             releaseLoops();
             throw e;
@@ -117,6 +121,7 @@ public final class GatewayServer implements AutoCloseable {
             return; // closed already, or closing on another thread (a shutdown hook and a test, say)
         }
         listener.close().syncUninterruptibly();
+        heartbeat.close();
         int open = sessions.connections();
         awaitClosed(sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down"));
         broker.close(); // before the loops: its Redis client runs on them

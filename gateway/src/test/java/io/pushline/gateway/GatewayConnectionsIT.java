@@ -132,6 +132,37 @@ class GatewayConnectionsIT {
     }
 
     @Test
+    void everyOneOfAThousandSilentPagesIsClosed() {
+        // Long enough to connect them all first, so that one look finds more than HeartbeatSweep.PER_TASK of them
+        // due on each loop, and handles them in several tasks (a lost slice would only be found a look later, so
+        // this checks that all are closed, not how).
+        start(GatewayOptions.of(HOST, 0).withHeartbeat(Duration.ofSeconds(2), Duration.ofSeconds(5)));
+        int count = 1_200;
+        List<RawWebSocket> pages = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            RawWebSocket ws = RawWebSocket.connect(HOST, gateway.port(), "/?uid=many-" + i);
+            open.add(ws);
+            pages.add(ws);
+        }
+
+        for (RawWebSocket ws : pages) {
+            assertEquals(CloseCodes.GOING_AWAY, ws.awaitCloseCode(Duration.ofSeconds(15))); // skips the pings before it
+        }
+        Awaitility.await("all unbound").atMost(WAIT).until(() -> gateway.sessions().connections() == 0);
+    }
+
+    @Test
+    void aConnectionThatSendsNothingBeforeItsUpgradeIsClosed() throws Exception {
+        start(GatewayOptions.of(HOST, 0).withHandshakeTimeout(Duration.ofMillis(300)));
+        try (java.net.Socket socket = new java.net.Socket(HOST, gateway.port())) {
+            socket.setSoTimeout((int) WAIT.toMillis());
+            long start = System.nanoTime();
+            assertEquals(-1, socket.getInputStream().read(), "closed without a byte");
+            assertTrue(System.nanoTime() - start < WAIT.toNanos());
+        }
+    }
+
+    @Test
     void aPageThatOnlyReceivesPushesIsPingedAndKeptWhileItAnswers() throws Exception {
         start(GatewayOptions.of(HOST, 0).withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(700)));
         RawWebSocket ws = raw("listener");

@@ -124,6 +124,15 @@ public final class LocalSessions implements DeliveryListener {
         return channels;
     }
 
+    /** Every bound connection, whatever its loop; weakly consistent, like the map it reads. */
+    void forEachChannel(Consumer<Channel> action) {
+        for (Channel[] channels : byUid.values()) {
+            for (Channel ch : channels) {
+                action.accept(ch);
+            }
+        }
+    }
+
     @Override
     public void onPush(String uid, byte[] line) {
         Channel[] channels = byUid.get(uid);

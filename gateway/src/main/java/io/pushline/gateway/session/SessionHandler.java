@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.common.protocol.Uid;
@@ -35,6 +36,8 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
 
     /** Name of the handler that serves plain HTTP; removed after the upgrade, when it is dead weight. */
     public static final String HTTP_HANDLER_NAME = "http-handler";
+    /** Name of the read timeout that bounds a connection's silence until its upgrade; removed after it. */
+    public static final String HANDSHAKE_IDLE_NAME = "handshake-idle";
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
@@ -45,6 +48,13 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
     /** Set once the connection is being closed for a bad or missing uid: later frames must not bind. */
     private boolean refused;
     private ScheduledFuture<?> uidDeadline;
+    /**
+     * When the page last sent a frame, and when {@link HeartbeatSweep} last pinged it (System.nanoTime()). Kept
+     * here, in a handler every connection has anyway, rather than in an idle handler of its own. Touched only on
+     * the connection's loop, where the sweep runs too.
+     */
+    private long lastReadNanos = System.nanoTime();
+    private long lastPingNanos = lastReadNanos;
 
     public SessionHandler(LocalSessions sessions, Duration uidTimeout) {
         this(sessions, uidTimeout, true);
@@ -59,9 +69,14 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof HandshakeComplete handshake) {
+            // Dead weight once upgraded: plain HTTP, and the handshake's read timeout (the heartbeat takes over).
             if (ctx.pipeline().get(HTTP_HANDLER_NAME) != null) {
                 ctx.pipeline().remove(HTTP_HANDLER_NAME);
             }
+            if (ctx.pipeline().get(HANDSHAKE_IDLE_NAME) != null) {
+                ctx.pipeline().remove(HANDSHAKE_IDLE_NAME);
+            }
+            lastReadNanos = System.nanoTime();
             List<String> fromQuery = trustUid ? new QueryStringDecoder(handshake.requestUri()).parameters().get("uid") : null;
             if (fromQuery != null && !fromQuery.isEmpty()) {
                 bind(ctx, fromQuery.get(0));
@@ -85,13 +100,26 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        lastReadNanos = System.nanoTime(); // any frame, pongs included (the protocol handler passes them on)
         if (trustUid && uid == null && !refused && frame instanceof TextWebSocketFrame text) {
             if (uidDeadline != null) {
                 uidDeadline.cancel(false);
             }
             bind(ctx, text.text());
         }
-        // Anything else (frames after the uid, binary frames) has no meaning yet and is dropped.
+        // Anything else (frames after the uid, binary frames, pongs) has no meaning yet and is dropped.
+    }
+
+    long lastReadNanos() {
+        return lastReadNanos;
+    }
+
+    long lastPingNanos() {
+        return lastPingNanos;
+    }
+
+    void pinged(long nanos) {
+        lastPingNanos = nanos;
     }
 
     private void bind(ChannelHandlerContext ctx, String candidate) {
@@ -114,7 +142,7 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException) {
+        if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException || cause instanceof ReadTimeoutException) {
             log.debug("gateway: closing {} ({})", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("gateway: closing {} after an unexpected error", ctx.channel().remoteAddress(), cause);
