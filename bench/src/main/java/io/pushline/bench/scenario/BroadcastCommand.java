@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.Durations;
-import io.pushline.bench.HostPort;
 import io.pushline.bench.Loops;
 import io.pushline.bench.Report;
 import io.pushline.bench.net.FrameScan;
@@ -46,14 +45,6 @@ public final class BroadcastCommand extends ScenarioCommand {
 
   private static final FrameScan ROUND = new FrameScan("round");
 
-  @Option(names = "--ws", defaultValue = "ws://127.0.0.1:1234/", paramLabel = "URL",
-      description = "WebSocket URL of the server (default: ${DEFAULT-VALUE}).")
-  URI ws;
-
-  @Option(names = "--ingest", defaultValue = "127.0.0.1:5678", paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class, description = "Ingest line port (default: ${DEFAULT-VALUE}).")
-  HostPort ingest;
-
   @Option(names = "--clients", defaultValue = "1000", paramLabel = "K",
       description = "WebSocket clients (default: ${DEFAULT-VALUE}).")
   int clients;
@@ -74,9 +65,8 @@ public final class BroadcastCommand extends ScenarioCommand {
       description = "Size of the broadcast line without its newline (default: ${DEFAULT-VALUE}).")
   int payloadBytes;
 
-  @Option(names = "--skip-registration-check",
-      description = "Do not probe each uid until the ingest answers ok before the first round.")
-  boolean skipRegistrationCheck;
+  @Mixin
+  ServerOptions server;
 
   @Mixin
   CommonOptions common;
@@ -140,12 +130,12 @@ public final class BroadcastCommand extends ScenarioCommand {
 
   @Override
   public Integer call() {
-    URI wsUri = checkWs(ws);
+    URI wsUri = checkWs(server.ws);
     checkPositive("--clients", clients);
     checkPositive("--repeat", repeat);
     checkPositive("--payload-bytes", payloadBytes);
     preflightWs(wsUri, common);
-    preflightIngest(ingest, common);
+    preflightIngest(server.ingest, common);
     Transport transport = Transport.select(common.transport);
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(1, "bench-pusher");
@@ -155,8 +145,8 @@ public final class BroadcastCommand extends ScenarioCommand {
     try {
       ws = newClients(transport, clientGroup, wsUri, common, 0, List.of(), this::onFrame);
       connectAll(ws, wsUri, clients, common);
-      if (!skipRegistrationCheck) {
-        Registrar.Result reg = Registrar.register(transport, pusherGroup, ingest, 0, clients,
+      if (!server.skipRegistrationCheck) {
+        Registrar.Result reg = Registrar.register(transport, pusherGroup, server.ingest, 0, clients,
             common.setupTimeout.toMillis());
         progress("all %d uids registered (%.3f s)", clients, reg.elapsedNanos() / 1e9);
       }
@@ -166,7 +156,7 @@ public final class BroadcastCommand extends ScenarioCommand {
       }
       rounds = rs;
       Writer writer = new Writer();
-      ch = IngestHandler.connect(transport, pusherGroup, ingest, writer, common.connectTimeout.toMillis());
+      ch = IngestHandler.connect(transport, pusherGroup, server.ingest, writer, common.connectTimeout.toMillis());
       origin = System.nanoTime();
       ArrayNode roundsJson = Report.MAPPER.createArrayNode();
       double[] firsts = new double[repeat];
@@ -235,7 +225,7 @@ public final class BroadcastCommand extends ScenarioCommand {
       double medLast = median(Arrays.copyOf(lasts, withArrivals));
       ObjectNode j = report.json();
       j.put("ws", wsUri.toString());
-      j.put("ingest", ingest.toString());
+      j.put("ingest", server.ingest.toString());
       j.put("clients", clients);
       j.put("repeat", repeat);
       j.put("payloadBytes", payloadBytes);

@@ -8,7 +8,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.Durations;
-import io.pushline.bench.HostPort;
 import io.pushline.bench.Loops;
 import io.pushline.bench.PerThread;
 import io.pushline.bench.ProcMetrics;
@@ -50,14 +49,6 @@ public final class LatencyCommand extends ScenarioCommand {
   private static final FrameScan SEQ = new FrameScan("seq");
   private static final FrameScan T = new FrameScan("t");
 
-  @Option(names = "--ws", defaultValue = "ws://127.0.0.1:1234/", paramLabel = "URL",
-      description = "WebSocket URL of the server (default: ${DEFAULT-VALUE}).")
-  URI ws;
-
-  @Option(names = "--ingest", defaultValue = "127.0.0.1:5678", paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class, description = "Ingest line port (default: ${DEFAULT-VALUE}).")
-  HostPort ingest;
-
   @Option(names = "--rate", defaultValue = "5000", paramLabel = "PUSHES_PER_S",
       description = "Fixed push rate (default: ${DEFAULT-VALUE}).")
   double rate;
@@ -96,9 +87,8 @@ public final class LatencyCommand extends ScenarioCommand {
       description = "Also report this local process's CPU use over the measured interval (from /proc).")
   Long serverPid;
 
-  @Option(names = "--skip-registration-check",
-      description = "Do not probe each uid until the ingest answers ok before the run.")
-  boolean skipRegistrationCheck;
+  @Mixin
+  ServerOptions server;
 
   @Mixin
   CommonOptions common;
@@ -209,13 +199,13 @@ public final class LatencyCommand extends ScenarioCommand {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (error == null) {
-        error = "ingest " + ingest + " closed a pusher connection";
+        error = "ingest " + server.ingest + " closed a pusher connection";
       }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      error = "ingest " + ingest + ": " + Reachability.describe(cause);
+      error = "ingest " + server.ingest + ": " + Reachability.describe(cause);
       ctx.close();
     }
   }
@@ -283,7 +273,7 @@ public final class LatencyCommand extends ScenarioCommand {
 
   @Override
   public Integer call() {
-    URI wsUri = checkWs(ws);
+    URI wsUri = checkWs(server.ws);
     checkPositive("--clients", clients);
     checkPositive("--pushers", pushers);
     checkPositive("--duration", duration.toNanos());
@@ -293,7 +283,7 @@ public final class LatencyCommand extends ScenarioCommand {
       throw new BenchException("--rate must be > 0");
     }
     preflightWs(wsUri, common);
-    preflightIngest(ingest, common);
+    preflightIngest(server.ingest, common);
     Transport transport = Transport.select(common.transport);
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(1, "bench-pusher");
@@ -304,15 +294,15 @@ public final class LatencyCommand extends ScenarioCommand {
     try {
       ws = newClients(transport, clientGroup, wsUri, common, 0, java.util.List.of(), this::onFrame);
       connectAll(ws, wsUri, clients, common);
-      if (!skipRegistrationCheck) {
-        Registrar.Result reg = Registrar.register(transport, loop, ingest, 0, clients,
+      if (!server.skipRegistrationCheck) {
+        Registrar.Result reg = Registrar.register(transport, loop, server.ingest, 0, clients,
             common.setupTimeout.toMillis());
         progress("all %d uids registered (%d probes, %.3f s)", clients, reg.probes(), reg.elapsedNanos() / 1e9);
       }
       Pusher[] ps = new Pusher[pushers];
       for (int i = 0; i < pushers; i++) {
         ps[i] = new Pusher();
-        channels[i] = IngestHandler.connect(transport, loop, ingest, ps[i], common.connectTimeout.toMillis());
+        channels[i] = IngestHandler.connect(transport, loop, server.ingest, ps[i], common.connectTimeout.toMillis());
       }
       long warm = (long) Math.ceil(warmup.toNanos() / 1e9 * rate);
       long measured = Math.max(1, (long) Math.floor(duration.toNanos() / 1e9 * rate));
@@ -376,7 +366,7 @@ public final class LatencyCommand extends ScenarioCommand {
 
       ObjectNode j = report.json();
       j.put("ws", wsUri.toString());
-      j.put("ingest", ingest.toString());
+      j.put("ingest", server.ingest.toString());
       j.put("rate", rate);
       j.put("clients", clients);
       j.put("pushers", pushers);

@@ -46,14 +46,6 @@ public final class ThroughputCommand extends ScenarioCommand {
   private static final FrameScan SEQ = new FrameScan("seq");
   private static final FrameScan T = new FrameScan("t");
 
-  @Option(names = "--ws", defaultValue = "ws://127.0.0.1:1234/", paramLabel = "URL",
-      description = "WebSocket URL of the server (default: ${DEFAULT-VALUE}).")
-  URI ws;
-
-  @Option(names = "--ingest", defaultValue = "127.0.0.1:5678", paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class, description = "Ingest line port (default: ${DEFAULT-VALUE}).")
-  HostPort ingest;
-
   @Option(names = "--clients", defaultValue = "1000", paramLabel = "N",
       description = "WebSocket clients, one uid each (default: ${DEFAULT-VALUE}).")
   int clients;
@@ -93,10 +85,6 @@ public final class ThroughputCommand extends ScenarioCommand {
       description = "Also report this local process's CPU use over the measured interval (from /proc).")
   Long serverPid;
 
-  @Option(names = "--skip-registration-check",
-      description = "Do not probe each uid until the ingest answers ok before the run (rely on --warmup).")
-  boolean skipRegistrationCheck;
-
   @Option(names = "--ceiling-redis", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
       description = "After the run, run redis-benchmark PUBLISH against this Redis with -c <pushers> -P <window> "
           + "and the same payload size, and report pushes/s / PUBLISH/s.")
@@ -109,6 +97,9 @@ public final class ThroughputCommand extends ScenarioCommand {
   @Option(names = "--redis-benchmark", defaultValue = "redis-benchmark", paramLabel = "PATH",
       description = "redis-benchmark executable (default: ${DEFAULT-VALUE}, from PATH).")
   String redisBenchmark;
+
+  @Mixin
+  ServerOptions server;
 
   @Mixin
   CommonOptions common;
@@ -239,12 +230,12 @@ public final class ThroughputCommand extends ScenarioCommand {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      drained.completeExceptionally(new IllegalStateException("ingest " + ingest + " closed a pusher connection"));
+      drained.completeExceptionally(new IllegalStateException("ingest " + server.ingest + " closed a pusher connection"));
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      drained.completeExceptionally(new IllegalStateException("ingest " + ingest + ": "
+      drained.completeExceptionally(new IllegalStateException("ingest " + server.ingest + ": "
           + Reachability.describe(cause)));
       ctx.close();
     }
@@ -252,7 +243,7 @@ public final class ThroughputCommand extends ScenarioCommand {
 
   @Override
   public Integer call() {
-    URI wsUri = checkWs(ws);
+    URI wsUri = checkWs(server.ws);
     checkPositive("--clients", clients);
     checkPositive("--pushers", pushers);
     checkPositive("--window", window);
@@ -262,7 +253,7 @@ public final class ThroughputCommand extends ScenarioCommand {
       throw new BenchException("--payload-bytes must be <= " + PushLines.MAX_PAYLOAD);
     }
     preflightWs(wsUri, common);
-    preflightIngest(ingest, common);
+    preflightIngest(server.ingest, common);
     Transport transport = Transport.select(common.transport);
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(pusherThreads, "bench-pusher");
@@ -274,15 +265,15 @@ public final class ThroughputCommand extends ScenarioCommand {
       ws = newClients(transport, clientGroup, wsUri, common, 0, List.of(), this::onFrame);
       WsClients.Result conn = connectAll(ws, wsUri, clients, common);
       long registrationNanos = -1;
-      if (!skipRegistrationCheck) {
-        Registrar.Result reg = Registrar.register(transport, pusherGroup, ingest, 0, clients,
+      if (!server.skipRegistrationCheck) {
+        Registrar.Result reg = Registrar.register(transport, pusherGroup, server.ingest, 0, clients,
             common.setupTimeout.toMillis());
         registrationNanos = reg.elapsedNanos();
         progress("all %d uids registered (%d probes, %.3f s)", clients, reg.probes(), registrationNanos / 1e9);
       }
       for (int i = 0; i < pushers; i++) {
         Pusher p = new Pusher();
-        channels.add(IngestHandler.connect(transport, pusherGroup, ingest, p, common.connectTimeout.toMillis()));
+        channels.add(IngestHandler.connect(transport, pusherGroup, server.ingest, p, common.connectTimeout.toMillis()));
         ps.add(p);
       }
       progress("%d pushers x window %d: warm-up %s, then measuring %s", pushers, window,
@@ -363,7 +354,7 @@ public final class ThroughputCommand extends ScenarioCommand {
 
       ObjectNode j = report.json();
       j.put("ws", wsUri.toString());
-      j.put("ingest", ingest.toString());
+      j.put("ingest", server.ingest.toString());
       j.put("clients", clients);
       j.put("pushers", pushers);
       j.put("window", window);
