@@ -65,9 +65,9 @@ public final class IngestStats {
     public long refusedCount(InvalidLineException.Reason reason) { return refused.get(reason).sum(); }
 
     public void bindTo(MeterRegistry registry) {
-        lines(registry, "ok", ok, "lines answered ok: a target uid was online and the line was published");
-        lines(registry, "offline", offline, "lines answered fail because no target uid was online");
-        lines(registry, "error", brokerErrors, "lines answered fail because the broker failed or timed out");
+        lines(registry, "ok", ok);
+        lines(registry, "offline", offline);
+        lines(registry, "error", brokerErrors);
         refused.forEach((reason, count) -> FunctionCounter.builder("pushline_ingest_refused_lines", count, LongAdder::sum)
                 .tag("reason", reason.name().toLowerCase())
                 .description("lines answered fail because they are not valid requests").register(registry));
@@ -79,8 +79,11 @@ public final class IngestStats {
                 .register(registry);
     }
 
-    private static void lines(MeterRegistry registry, String result, LongAdder count, String description) {
+    /** One family, so one description for every result (Prometheus shows a family's first description only). */
+    private static void lines(MeterRegistry registry, String result, LongAdder count) {
         FunctionCounter.builder("pushline_ingest_lines", count, LongAdder::sum).tag("result", result)
-                .description(description).register(registry);
+                .description("lines answered, by result: ok (a target uid was online and the line was published), "
+                        + "offline (fail: no target uid online), error (fail: the broker failed or timed out)")
+                .register(registry);
     }
 }
