@@ -3,6 +3,7 @@ package io.pushline.all;
 import io.pushline.broker.Brokers;
 import io.pushline.broker.memory.MemoryHub;
 import io.pushline.common.config.RedisOptions;
+import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
@@ -27,7 +28,12 @@ public final class Pushline implements AutoCloseable {
     }
 
     public static Pushline start(RedisOptions redis, GatewayOptions gatewayOptions, IngestOptions ingestOptions) {
-        EventLoops loops = EventLoops.create("pushline");
+        return start(redis, gatewayOptions, ingestOptions, EventLoopOptions.of(EventLoopOptions.PER_CORE));
+    }
+
+    public static Pushline start(RedisOptions redis, GatewayOptions gatewayOptions, IngestOptions ingestOptions,
+            EventLoopOptions loopOptions) {
+        EventLoops loops = loopOptions.create("pushline");
         MemoryHub hub = new MemoryHub();
         try {
             GatewayServer gateway = new GatewayServer(gatewayOptions, loops,

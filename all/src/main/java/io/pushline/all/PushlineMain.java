@@ -9,6 +9,7 @@ import io.pushline.common.config.RedisOptions;
 import io.pushline.gateway.GatewayMetrics;
 import io.pushline.ingest.IngestMetrics;
 import io.pushline.common.config.ServiceRunner;
+import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.gateway.GatewayOptions;
 import io.pushline.ingest.IngestOptions;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ public final class PushlineMain implements Callable<Integer> {
     @Mixin
     RedisOptions redis;
     @Mixin
+    EventLoopOptions loops;
+    @Mixin
     AdminOptions admin;
 
     @Override
@@ -44,8 +47,9 @@ public final class PushlineMain implements Callable<Integer> {
                 LoggerFactory.getLogger(PushlineMain.class).info(
                         "pushline: no --redis-url (PUSHLINE_REDIS_URL): in-memory broker, this process is the whole system");
             }
+            loops.validate();
             admin.validate();
-            Pushline pushline = Pushline.start(redis, gateway, ingest);
+            Pushline pushline = Pushline.start(redis, gateway, ingest, loops);
             PrometheusMeterRegistry registry = Metrics.newRegistry();
             GatewayMetrics.bind(registry, pushline.gateway());
             IngestMetrics.bind(registry, pushline.ingest());

@@ -55,6 +55,18 @@ class StartupErrorsIT {
     }
 
     @Test
+    void eventLoopsSetsTheThreadsOfTheProcessAndANegativeCountIsRefused() {
+        try (JavaProcess p = pushline("--ws-port", "0", "--ingest-port", "0", "--admin-port", "-1", "--event-loops", "1")) {
+            p.awaitLine(Pattern.compile("pushline-gateway listening .*, 1 event loops shared\\)"), WAIT);
+            p.awaitLine(Pattern.compile("pushline-ingest listening .*, 1 event loops shared\\)"), WAIT);
+        }
+        try (JavaProcess p = pushline("--event-loops", "-1")) {
+            p.awaitLine(Pattern.compile("--event-loops \\(PUSHLINE_EVENT_LOOPS\\) must be 0 \\(one per core\\) or more, got -1"), WAIT);
+            assertEquals(1, p.awaitExit(WAIT));
+        }
+    }
+
+    @Test
     void withJsonLogsEveryLineIsOneJsonObjectWithTheMessage() throws Exception {
         try (JavaProcess p = JavaProcess.start(PushlineMain.class.getName(), List.of("--ws-port", "70000"),
                 Map.of("PUSHLINE_LOG_FORMAT", "json"))) {

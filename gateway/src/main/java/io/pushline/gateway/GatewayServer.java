@@ -8,6 +8,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.pushline.common.netty.Listeners;
+import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.gateway.guard.GatewaySecurity;
@@ -49,7 +50,12 @@ public final class GatewayServer implements AutoCloseable {
      * @throws io.pushline.common.config.StartupException when the port cannot be bound
      */
     public GatewayServer(GatewayOptions options, BiFunction<DeliveryListener, EventLoops, Broker> brokerFactory) {
-        this(options, EventLoops.create("gateway"), true, brokerFactory);
+        this(options, EventLoopOptions.of(EventLoopOptions.PER_CORE), brokerFactory);
+    }
+
+    /** Starts a gateway on {@code loops.threads()} event loops of its own, which it closes with itself. */
+    public GatewayServer(GatewayOptions options, EventLoopOptions loops, BiFunction<DeliveryListener, EventLoops, Broker> brokerFactory) {
+        this(options, loops.create("gateway"), true, brokerFactory);
     }
 
     /**

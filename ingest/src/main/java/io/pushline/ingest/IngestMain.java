@@ -8,6 +8,7 @@ import io.pushline.common.admin.AdminServer;
 import io.pushline.common.admin.Metrics;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.ServiceRunner;
+import io.pushline.common.netty.EventLoopOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +26,8 @@ public final class IngestMain implements Callable<Integer> {
     @Mixin
     RedisOptions redis;
     @Mixin
+    EventLoopOptions loops;
+    @Mixin
     AdminOptions admin;
 
     @Override
@@ -36,8 +39,9 @@ public final class IngestMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone ingest; "
                         + "for one process without Redis run pushline-all.jar");
             }
+            loops.validate();
             admin.validate();
-            IngestServer server = new IngestServer(ingest, loops -> RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid(), loops));
+            IngestServer server = new IngestServer(ingest, loops, loops -> RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid(), loops));
             PrometheusMeterRegistry registry = Metrics.newRegistry();
             IngestMetrics.bind(registry, server);
             return AdminServer.around(server, admin, registry, List.of(BrokerMetrics.readiness(server.broker())));

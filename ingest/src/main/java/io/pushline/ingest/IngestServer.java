@@ -7,6 +7,7 @@ import io.netty.channel.group.ChannelGroupFuture;
 import io.pushline.broker.Broker;
 import io.pushline.common.netty.ConnectionLimit;
 import io.pushline.common.netty.Listeners;
+import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
@@ -45,7 +46,12 @@ public final class IngestServer implements AutoCloseable {
      * @throws io.pushline.common.config.StartupException when the port cannot be bound
      */
     public IngestServer(IngestOptions options, Function<EventLoops, Broker> brokerFactory) {
-        this(options, EventLoops.create("ingest"), true, brokerFactory);
+        this(options, EventLoopOptions.of(EventLoopOptions.PER_CORE), brokerFactory);
+    }
+
+    /** Starts an ingest on {@code loops.threads()} event loops of its own, which it closes with itself. */
+    public IngestServer(IngestOptions options, EventLoopOptions loops, Function<EventLoops, Broker> brokerFactory) {
+        this(options, loops.create("ingest"), true, brokerFactory);
     }
 
     /** Starts an ingest on borrowed event loops; the caller closes them, after this ingest. */

@@ -32,11 +32,6 @@ public final class EventLoops implements AutoCloseable {
         }
     }
 
-    /** One loop per available core, on the best transport of this platform. */
-    public static EventLoops create(String name) {
-        return create(Runtime.getRuntime().availableProcessors(), name);
-    }
-
     public static EventLoops create(int threads, String name) {
         return new EventLoops(Transport.best(), threads, name);
     }
