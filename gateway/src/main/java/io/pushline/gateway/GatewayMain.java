@@ -41,7 +41,7 @@ public final class GatewayMain implements Callable<Integer> {
             }
             loops.validate();
             admin.validate();
-            GatewayServer server = new GatewayServer(gateway, loops, (listener, loops) -> new RedisBroker(redis, gateway.nodeId(), listener, loops));
+            GatewayServer server = new GatewayServer(gateway, loops, (listener, l) -> new RedisBroker(redis, gateway.nodeId(), listener, l));
             PrometheusMeterRegistry registry = Metrics.newRegistry();
             GatewayMetrics.bind(registry, server);
             return AdminServer.around(server, admin, registry, List.of(BrokerMetrics.readiness(server.broker())));

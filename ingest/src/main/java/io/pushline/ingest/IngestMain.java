@@ -41,7 +41,7 @@ public final class IngestMain implements Callable<Integer> {
             }
             loops.validate();
             admin.validate();
-            IngestServer server = new IngestServer(ingest, loops, loops -> RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid(), loops));
+            IngestServer server = new IngestServer(ingest, loops, l -> RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid(), l));
             PrometheusMeterRegistry registry = Metrics.newRegistry();
             IngestMetrics.bind(registry, server);
             return AdminServer.around(server, admin, registry, List.of(BrokerMetrics.readiness(server.broker())));
