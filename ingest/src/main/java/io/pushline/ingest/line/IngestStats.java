@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class IngestStats {
 
+    private static final Logger log = LoggerFactory.getLogger(IngestStats.class);
+    private static final long ERROR_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final LongAdder ok = new LongAdder();
     private final LongAdder offline = new LongAdder();
     private final LongAdder brokerErrors = new LongAdder();
@@ -27,8 +30,6 @@ public final class IngestStats {
     private volatile Timer publishLatency;
     /** When the last broker-error line was logged (nanoTime), so that an outage logs a line a second, not a line a push. */
     private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_EVERY_NANOS);
-    private static final long ERROR_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final Logger log = LoggerFactory.getLogger(IngestStats.class);
 
     public IngestStats() {
         for (InvalidLineException.Reason r : InvalidLineException.Reason.values()) {
