@@ -26,16 +26,22 @@ import java.util.concurrent.TimeUnit;
  * interval. A per-connection idle timer cost every idle connection two handlers, their pipeline contexts and a
  * scheduled task, about 350 bytes, a tenth of what an idle connection costs in all. So a page is pinged between
  * one and one and a half ping intervals after it last sent something, and closed at most half a ping interval
- * after the idle timeout. The pings and closes one look finds are sent in slices of {@value #PER_TASK}, each its
- * own task, so that the loop serves its sockets in between: pages that connected together are pinged together.
+ * after the idle timeout, plus the spread below.
+ *
+ * <p>Pages that connected together are due together, and each ping brings a pong to read: 9,000 pings written in
+ * one go, and their 9,000 pongs, held up the pushes on that loop for tens to hundreds of milliseconds. So the pings
+ * and closes one look finds go out in slices of {@value #PER_SLICE}, spread over a quarter of the time between two
+ * looks (a few seconds), and the loop serves its sockets between two slices.
  */
 public final class HeartbeatSweep implements AutoCloseable {
 
-    static final int PER_TASK = 512;
+    static final int PER_SLICE = 64;
 
     private final LocalSessions sessions;
     private final long pingIntervalNanos;
     private final long idleTimeoutNanos;
+    /** How long the slices of one look may take in all: a quarter of the time between two looks. */
+    private final long spreadNanos;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
     public HeartbeatSweep(LocalSessions sessions, EventLoops loops, Duration pingInterval, Duration idleTimeout) {
@@ -43,6 +49,7 @@ public final class HeartbeatSweep implements AutoCloseable {
         this.pingIntervalNanos = pingInterval.toNanos();
         this.idleTimeoutNanos = idleTimeout.toNanos();
         long tick = Math.max(1, pingIntervalNanos / 2);
+        this.spreadNanos = tick / 4;
         for (int i = 0; i < loops.size(); i++) {
             EventLoop loop = loops.get(i);
             timers.add(loop.scheduleAtFixedRate(() -> look(loop), tick, tick, TimeUnit.NANOSECONDS));
@@ -59,12 +66,13 @@ public final class HeartbeatSweep implements AutoCloseable {
             }
         });
         if (!due.isEmpty()) {
-            handle(loop, due, 0);
+            int slices = (due.size() + PER_SLICE - 1) / PER_SLICE;
+            handle(loop, due, 0, spreadNanos / slices);
         }
     }
 
-    private void handle(EventLoop loop, List<Channel> due, int from) {
-        int to = Math.min(due.size(), from + PER_TASK);
+    private void handle(EventLoop loop, List<Channel> due, int from, long gapNanos) {
+        int to = Math.min(due.size(), from + PER_SLICE);
         long now = System.nanoTime();
         for (int i = from; i < to; i++) {
             Channel ch = due.get(i);
@@ -79,7 +87,9 @@ public final class HeartbeatSweep implements AutoCloseable {
             }
         }
         if (to < due.size()) {
-            loop.execute(() -> handle(loop, due, to));
+            // Scheduled, even with no gap, never execute()d: a loop runs the tasks queued while it runs tasks in
+            // the same pass, for up to a second (Netty's task quantum), so the slices would run back to back.
+            loop.schedule(() -> handle(loop, due, to, gapNanos), gapNanos, TimeUnit.NANOSECONDS);
         }
     }
 
