@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The multi-node broker. Per uid: a channel {@code <prefix>:user:{uid}} and a presence sorted set
@@ -89,6 +90,10 @@ public final class RedisBroker implements Broker {
     /** Re-syncs failed in a row. */
     private final AtomicInteger resyncFailures = new AtomicInteger();
     private final AtomicBoolean resyncRetryPending = new AtomicBoolean();
+    /** How long one presence refresh may take to send its slices: a quarter of the time between two. */
+    private final Duration refreshSpread;
+    /** True while a presence refresh is sending its slices. */
+    private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
@@ -116,6 +121,7 @@ public final class RedisBroker implements Broker {
         this.names = options.names();
         this.nodeId = nodeId;
         this.presenceTtl = options.presenceTtl();
+        this.refreshSpread = refreshEvery(presenceTtl).dividedBy(4);
         this.listener = listener;
         this.subscriber = subscriber;
         this.redis = new RedisConnections(options, loops);
@@ -140,7 +146,7 @@ public final class RedisBroker implements Broker {
             throw StartupException.of("cannot set up node " + nodeId + " in Redis at " + options.masked(), e);
         }
         redis.commands.addListener(new Reconnects());
-        long every = Math.max(100, presenceTtl.toMillis() / 3);
+        long every = refreshEvery(presenceTtl).toMillis();
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::refreshPresence, every, every, TimeUnit.MILLISECONDS));
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::checkCanary,
                 CANARY_INTERVAL.toMillis(), CANARY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
@@ -270,6 +276,16 @@ public final class RedisBroker implements Broker {
         return markDirty(e);
     }
 
+    /**
+     * Writes a uid's presence only if the node still holds it, checked under the lock that orders joins and
+     * leaves: a refresh or re-sync that reaches a uid after it left must not vouch for it again.
+     */
+    private CompletableFuture<?> whileJoined(String uid, Function<String, CompletableFuture<?>> write) {
+        synchronized (lock) {
+            return joined.containsKey(uid) ? write.apply(uid) : CompletableFuture.completedFuture(null);
+        }
+    }
+
     /** Every third of the TTL: vouch again for every uid held, and retry a pending resync. */
     private void refreshPresence() {
         try {
@@ -282,10 +298,18 @@ public final class RedisBroker implements Broker {
             if (resyncing) {
                 return; // the re-sync writes presence itself, after the subscriptions it waits for
             }
-            presence.refreshNodeList().exceptionally(this::markDirty);
-            for (String uid : joined.keySet()) {
-                presence.touch(uid).exceptionally(this::markDirty);
+            if (!refreshing.compareAndSet(false, true)) {
+                return; // the previous refresh is still going (a slow Redis): it vouches for the same uids
             }
+            presence.refreshNodeList().exceptionally(this::markDirty);
+            List<String> held = new ArrayList<>(joined.keySet());
+            Slices.each(held, uid -> whileJoined(uid, presence::touch), refreshSpread, redis.resources.eventExecutorGroup())
+                    .whenComplete((v, e) -> {
+                        refreshing.set(false);
+                        if (e != null) {
+                            markDirty(e);
+                        }
+                    });
         } catch (RuntimeException e) {
             // An exception escaping a scheduled task cancels every later run: never let one out.
             log.error("redis broker {}: presence refresh failed", nodeId, e);
@@ -377,38 +401,39 @@ public final class RedisBroker implements Broker {
         }
         // Presence only once every subscription is confirmed: the command connection may be back before the
         // pub/sub one, and presence written first would let the ingest answer ok for lines nobody receives.
-        CompletableFuture.allOf(subscriptions.toArray(CompletableFuture[]::new)).thenCompose(v -> {
-            List<CompletableFuture<?>> vouches = new ArrayList<>();
-            synchronized (lock) {
-                for (String uid : joined.keySet()) {
-                    vouches.add(presence.add(uid));
-                }
-                vouches.add(presence.refreshNodeList());
+        CompletableFuture.allOf(subscriptions.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> Slices.each(new ArrayList<>(joined.keySet()), uid -> whileJoined(uid, presence::add)))
+                .thenCompose(v -> presence.refreshNodeList())
+                .whenComplete((v, e) -> resyncDone(e));
+    }
+
+    private void resyncDone(Throwable e) {
+        if (e == null) {
+            resyncing = false;
+            resyncFailures.set(0);
+            log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
+            return;
+        }
+        dirty = true;
+        int failures = resyncFailures.incrementAndGet();
+        // One retry pending at a time: every failed attempt (a refresh tick, a reconnect) would otherwise start a
+        // retry chain of its own, and an outage would multiply them.
+        if (!closed && resyncRetryPending.compareAndSet(false, true)) {
+            long delay = resyncDelayMillis(failures);
+            if (Integer.bitCount(failures) == 1) { // 1, 2, 4, 8, ... failures: a line per doubling, not per try
+                log.warn("redis broker {}: re-sync of {} uids failed ({} in a row: {}); retrying every {} ms at most",
+                        nodeId, joined.size(), failures, e.getMessage(), delay);
             }
-            return CompletableFuture.allOf(vouches.toArray(CompletableFuture[]::new));
-        }).whenComplete((v, e) -> {
-            if (e != null) {
-                dirty = true;
-                int failures = resyncFailures.incrementAndGet();
-                // One retry pending at a time: every failed attempt (a refresh tick, a reconnect) would otherwise
-                // start a retry chain of its own, and an outage would multiply them.
-                if (!closed && resyncRetryPending.compareAndSet(false, true)) {
-                    long delay = resyncDelayMillis(failures);
-                    if (Integer.bitCount(failures) == 1) { // 1, 2, 4, 8, ... failures: a line per doubling, not per try
-                        log.warn("redis broker {}: re-sync of {} uids failed ({} in a row: {}); retrying every {} ms at most",
-                                nodeId, joined.size(), failures, e.getMessage(), delay);
-                    }
-                    redis.resources.eventExecutorGroup().schedule(() -> {
-                        resyncRetryPending.set(false);
-                        resync();
-                    }, delay, TimeUnit.MILLISECONDS);
-                }
-            } else {
-                resyncing = false;
-                resyncFailures.set(0);
-                log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
-            }
-        });
+            redis.resources.eventExecutorGroup().schedule(() -> {
+                resyncRetryPending.set(false);
+                resync();
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A third of the TTL: an entry survives two refreshes lost in a row. */
+    private static Duration refreshEvery(Duration presenceTtl) {
+        return Duration.ofMillis(Math.max(100, presenceTtl.toMillis() / 3));
     }
 
     /** {@link #RETRY} doubled per failure in a row, at most {@link #MAX_RESYNC_RETRY}. */

@@ -120,6 +120,30 @@ class RedisBrokerFaultIT {
     }
 
     @Test
+    void afterARedisRestartWithEmptyDataEveryUidOfANodeHoldingManySlicesIsOnlineAgain() throws Exception {
+        RedisBroker node = node("gw-big", new Recorder(), options);
+        int count = Slices.SIZE * 5 + 3;
+        String[] existsArgs = new String[count + 1];
+        existsArgs[0] = "EXISTS";
+        CompletableFuture<?>[] joins = new CompletableFuture<?>[count];
+        for (int i = 0; i < count; i++) {
+            String uid = "big-" + i;
+            existsArgs[i + 1] = names.presenceKey(uid);
+            joins[i] = node.subscribe(uid);
+        }
+        CompletableFuture.allOf(joins).get(5, TimeUnit.SECONDS);
+
+        redis.restart();
+
+        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && Long.parseLong(redis.command(existsArgs)) == count,
+                "every presence key back");
+        assertEquals(Integer.toString(count), redis.command("SCARD", names.nodeUidsKey("gw-big")));
+        for (int i = 0; i < count; i += Slices.SIZE - 1) {
+            assertEquals(1, numsub("big-" + i), "big-" + i + " subscribed again");
+        }
+    }
+
+    @Test
     void uidsThatJoinOrLeaveDuringAnOutageMatchRedisExactlyAfterIt() throws Exception {
         RedisBroker node = node("gw-1", new Recorder(), options);
         node.subscribe("stays").get(5, TimeUnit.SECONDS);

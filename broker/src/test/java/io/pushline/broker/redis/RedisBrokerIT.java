@@ -7,6 +7,7 @@ import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.StartupException;
 import io.pushline.common.redis.RedisNames;
 import io.pushline.testkit.RedisServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,6 +182,31 @@ class RedisBrokerIT extends BrokerContract {
         String uid = uid();
         try (Closeable watching = redis.subscribe(names().userChannel(uid))) {
             assertFalse(await(publisher.publish(uid, line(uid, "watched"))));
+        }
+    }
+
+    @Test
+    void aNodeHoldingManySlicesOfUidsKeepsThemAllOnlineAcrossSeveralTtls() throws Exception {
+        // A 1 s TTL is refreshed every 333 ms, in slices spread over 83 ms: a slice that were lost or late would
+        // let its uids lapse within the 2.5 s watched.
+        Broker node = new RedisBroker(options(Duration.ofSeconds(1)), "gw-many", new Recorder(), loops);
+        try {
+            int count = Slices.SIZE * 4 + 7;
+            String[] existsArgs = new String[count + 1];
+            existsArgs[0] = "EXISTS";
+            CompletableFuture<?>[] joins = new CompletableFuture<?>[count];
+            for (int i = 0; i < count; i++) {
+                String uid = uid();
+                existsArgs[i + 1] = names().presenceKey(uid);
+                joins[i] = node.subscribe(uid);
+            }
+            await(CompletableFuture.allOf(joins));
+
+            Awaitility.await("every presence key stays").during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> Long.parseLong(redis.command(existsArgs)) == count);
+        } finally {
+            node.close();
         }
     }
 

@@ -1,0 +1,91 @@
+package io.pushline.broker.redis;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pacing alone, with futures the test answers itself in place of Redis. */
+class SlicesTest {
+
+    private final List<CompletableFuture<Void>> sent = new ArrayList<>();
+
+    private CompletableFuture<?> send(int item) {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        sent.add(answer);
+        return answer;
+    }
+
+    private void answerAll() {
+        new ArrayList<>(sent).forEach(f -> f.complete(null));
+    }
+
+    @Test
+    void theNextSliceIsSentOnlyWhenTheWholePreviousOneIsAnswered() {
+        List<Integer> items = IntStream.range(0, Slices.SIZE * 2 + 1).boxed().toList();
+
+        CompletableFuture<Void> done = Slices.each(items, this::send);
+        assertEquals(Slices.SIZE, sent.size());
+
+        sent.subList(0, Slices.SIZE - 1).forEach(f -> f.complete(null));
+        assertEquals(Slices.SIZE, sent.size(), "one command of the slice is still unanswered");
+
+        sent.get(Slices.SIZE - 1).complete(null);
+        assertEquals(Slices.SIZE * 2, sent.size());
+        answerAll();
+        assertEquals(items.size(), sent.size());
+        assertFalse(done.isDone());
+        answerAll();
+        assertTrue(done.isDone() && !done.isCompletedExceptionally());
+    }
+
+    @Test
+    void aFailedCommandStopsTheRestAndFailsTheWhole() {
+        List<Integer> items = IntStream.range(0, Slices.SIZE * 3).boxed().toList();
+
+        CompletableFuture<Void> done = Slices.each(items, this::send);
+        sent.get(3).completeExceptionally(new IllegalStateException("Redis said no"));
+        answerAll();
+
+        assertEquals(Slices.SIZE, sent.size(), "nothing after the failed slice is sent");
+        ExecutionException e = assertThrows(ExecutionException.class, done::get);
+        assertEquals("Redis said no", e.getCause().getMessage());
+    }
+
+    @Test
+    void anEmptyListIsDoneAtOnce() {
+        assertTrue(Slices.each(List.of(), this::send).isDone());
+    }
+
+    @Test
+    void spreadSlicesWaitOnTheTimerBetweenThemAndStillSendEverything() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            List<Integer> items = IntStream.range(0, Slices.SIZE * 3).boxed().toList();
+            List<Integer> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+
+            CompletableFuture<Void> done = Slices.each(items, i -> {
+                seen.add(i);
+                return CompletableFuture.completedFuture(null); // answered at once: only the timer spaces them
+            }, Duration.ofMillis(300), timer);
+            assertEquals(Slices.SIZE, seen.size(), "the first slice goes at once, the next one waits its gap");
+
+            done.get(5, TimeUnit.SECONDS);
+            assertEquals(items, seen);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+}
