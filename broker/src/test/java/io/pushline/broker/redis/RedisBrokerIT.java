@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -205,6 +207,41 @@ class RedisBrokerIT extends BrokerContract {
             Awaitility.await("every presence key stays").during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> Long.parseLong(redis.command(existsArgs)) == count);
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
+    void aNodeHoldingMoreUidsThanItsCommandQueueStaysHealthyThroughItsRefreshes() throws Exception {
+        // Written at once, one refresh would overflow the command queue (RedisConnections.MAX_QUEUED_COMMANDS): its
+        // commands would be refused, the node marked dirty, and a re-sync of every uid would time out in turn.
+        int count = RedisConnections.MAX_QUEUED_COMMANDS + 4_000;
+        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(6)), "gw-huge", new Recorder(), loops);
+        try {
+            List<String> sampled = new ArrayList<>();
+            for (int from = 0; from < count; from += 500) {
+                CompletableFuture<?>[] joins = new CompletableFuture<?>[Math.min(500, count - from)];
+                for (int i = 0; i < joins.length; i++) {
+                    String uid = "huge-" + (from + i);
+                    joins[i] = node.subscribe(uid);
+                    if ((from + i) % 1_000 == 0) {
+                        sampled.add(names().presenceKey(uid));
+                    }
+                }
+                await(CompletableFuture.allOf(joins));
+            }
+            String[] existsArgs = new String[sampled.size() + 1];
+            existsArgs[0] = "EXISTS";
+            for (int i = 0; i < sampled.size(); i++) {
+                existsArgs[i + 1] = sampled.get(i);
+            }
+
+            // Refreshes every 2 s: the 5 s watched see at least two.
+            Awaitility.await("healthy, every entry kept").during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> node.isHealthy() && Long.parseLong(redis.command(existsArgs)) == sampled.size());
+            assertEquals(Integer.toString(count), redis.command("SCARD", names().nodeUidsKey("gw-huge")));
         } finally {
             node.close();
         }
