@@ -110,6 +110,20 @@ class ScenarioTest {
   }
 
   @Test
+  void latencyWithIdleClientsConnectedBeside() {
+    BenchRun r = BenchRun.of("latency", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "20", "--idle-clients", "300", "--pushers", "2", "--rate", "1000", "--duration", "1s",
+        "--warmup", "200ms");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals(300, j.get("idleClients").asInt(), r::toString);
+    assertEquals(0, j.get("idleDropped").asInt(), r::toString);
+    assertEquals(1000, j.get("count").asLong(), r::toString);
+    assertEquals(0, j.get("lost").asLong(), r::toString);
+    assertTrue(r.out().contains("with 300 idle clients connected"), r::toString);
+  }
+
+  @Test
   void connectionsInProcess() {
     BenchRun r = BenchRun.of("connections", "--ws", server.wsUrl(), "--count", "200", "--hold", "300ms",
         "--processes", "1", "--server-pid", String.valueOf(ProcessHandle.current().pid()));

@@ -57,6 +57,13 @@ public final class LatencyCommand extends ScenarioCommand {
       description = "WebSocket clients, one uid each (default: ${DEFAULT-VALUE}).")
   int clients;
 
+  @Option(names = "--idle-clients", defaultValue = "0", paramLabel = "K",
+      description = "More WebSocket clients (the uids after the measured ones, on an event loop of their own) that "
+          + "are sent nothing: the idle pages a real node holds while it pushes, whose pings and presence refresh "
+          + "then run during the measurement (make --duration longer than the server's ping interval). With "
+          + "--clients, at most about 19,000 per generator (open files). Default: ${DEFAULT-VALUE}.")
+  int idleClients;
+
   @Option(names = "--pushers", defaultValue = "4", paramLabel = "P",
       description = "Ingest connections the pushes are spread over (pipelined) (default: ${DEFAULT-VALUE}).")
   int pushers;
@@ -275,6 +282,9 @@ public final class LatencyCommand extends ScenarioCommand {
   public Integer call() {
     URI wsUri = checkWs(server.ws);
     checkPositive("--clients", clients);
+    if (idleClients < 0) {
+      throw new BenchException("--idle-clients must be >= 0");
+    }
     checkPositive("--pushers", pushers);
     checkPositive("--duration", duration.toNanos());
     checkPositive("--payload-bytes", payloadBytes);
@@ -288,12 +298,18 @@ public final class LatencyCommand extends ScenarioCommand {
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(1, "bench-pusher");
     EventLoop loop = pusherGroup.next();
+    EventLoopGroup idleGroup = idleClients > 0 ? transport.newGroup(1, "bench-idle") : null;
     Channel[] channels = new Channel[pushers];
     WsClients ws = null;
+    WsClients idle = null;
     Report report = new Report("latency");
     try {
       ws = newClients(transport, clientGroup, wsUri, common, 0, java.util.List.of(), this::onFrame);
       connectAll(ws, wsUri, clients, common);
+      if (idleClients > 0) {
+        idle = newClients(transport, idleGroup, wsUri, common, 0, java.util.List.of(), (client, text) -> { });
+        connectAll(idle, wsUri, clients, idleClients, "idle ", common);
+      }
       if (!server.skipRegistrationCheck) {
         Registrar.Result reg = Registrar.register(transport, loop, server.ingest, 0, clients,
             common.setupTimeout.toMillis());
@@ -369,6 +385,8 @@ public final class LatencyCommand extends ScenarioCommand {
       j.put("ingest", server.ingest.toString());
       j.put("rate", rate);
       j.put("clients", clients);
+      j.put("idleClients", idleClients);
+      j.put("idleDropped", idle == null ? 0 : idle.droppedCount());
       j.put("pushers", pushers);
       j.put("payloadBytes", payloadBytes);
       j.put("warmupS", Report.round3(warmup.toNanos() / 1e9));
@@ -409,6 +427,10 @@ public final class LatencyCommand extends ScenarioCommand {
       report.line("latency: %.0f pushes/s open loop, %d clients, %d pushers, %d-byte lines, %s measured after %s "
           + "warm-up (%s)", rate, clients, pushers, payloadBytes, Durations.format(duration),
           Durations.format(warmup), transport.name());
+      if (idleClients > 0) {
+        report.line("  with %d idle clients connected (%d closed by the server meanwhile)", idleClients,
+            idle.droppedCount());
+      }
       report.line("  push -> frame (from intended send time): %s", Report.latencyText(latency));
       report.line("  push -> reply (from intended send time): %s", Report.latencyText(reply));
       report.line("  count %d of %d scheduled, fails %d, lost %d, unanswered %d, skipped %d", latency.getTotalCount(),
@@ -434,8 +456,14 @@ public final class LatencyCommand extends ScenarioCommand {
       if (ws != null) {
         ws.closeAll(10_000);
       }
+      if (idle != null) {
+        idle.closeAll(10_000);
+      }
       Transport.shutdown(pusherGroup, 5000);
       Transport.shutdown(clientGroup, 5000);
+      if (idleGroup != null) {
+        Transport.shutdown(idleGroup, 5000);
+      }
     }
     report.print(out(), common.jsonOnly);
     return 0;

@@ -67,13 +67,22 @@ public abstract class ScenarioCommand implements Callable<Integer> {
 
   /** Connects clients 0..n-1 and fails unless all of them connected. */
   WsClients.Result connectAll(WsClients clients, URI ws, int n, CommonOptions common) {
-    progress("connecting %d WebSocket clients to %s", n, ws);
-    WsClients.Result r = clients.connect(0, n, common.setupTimeout.toMillis());
+    return connectAll(clients, ws, 0, n, "", common);
+  }
+
+  /**
+   * Connects clients {@code first .. first+n-1} and fails unless all of them connected.
+   *
+   * @param kind a word for the progress and error lines ("idle "), or ""
+   */
+  WsClients.Result connectAll(WsClients clients, URI ws, int first, int n, String kind, CommonOptions common) {
+    progress("connecting %d %sWebSocket clients to %s", n, kind, ws);
+    WsClients.Result r = clients.connect(first, n, common.setupTimeout.toMillis());
     if (r.connected() < n) {
-      throw new BenchException("only " + r.connected() + " of " + n + " WebSocket clients connected to " + ws
+      throw new BenchException("only " + r.connected() + " of " + n + " " + kind + "WebSocket clients connected to " + ws
           + (r.firstError() == null ? "" : ": " + r.firstError()));
     }
-    progress("%d clients connected in %.3f s", n, r.elapsedNanos() / 1e9);
+    progress("%d %sclients connected in %.3f s", n, kind, r.elapsedNanos() / 1e9);
     return r;
   }
 
