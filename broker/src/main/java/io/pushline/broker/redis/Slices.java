@@ -5,28 +5,34 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * Sends one command (or a few) per item of a long list, a slice at a time: the next slice is written only when
- * Redis has answered every command of the previous one. The commands of a node's periodic presence refresh and of
- * a re-sync are as many as the uids it holds; written at once, they queue up as one write task each on the event
- * loop of the Redis connection, which runs them back to back (Netty runs queued tasks for up to a second before it
- * looks at its sockets again) while the pushes of every page on that loop wait. 19,000 touches every 10 s put a
- * p99 of 240 ms on the pushes of a node. In slices, the loop reads and writes its sockets between two of them, and
- * Redis's answers pace the writes.
+ * Sends one command (or a few) per item of a long list, a slice at a time, with at most {@link #IN_FLIGHT} slices
+ * unanswered: a slice is written when Redis has answered an earlier one. The commands of a node's periodic
+ * presence refresh and of a re-sync are as many as the uids it holds; written at once, they queue up as one write
+ * task each on the event loop of the Redis connection, which runs them back to back (Netty runs queued tasks for
+ * up to a second before it looks at its sockets again) while the pushes of every page on that loop wait. 19,000
+ * touches every 10 s put a p99 of 240 ms on the pushes of a node, and 100,000 overflowed the command queue. In
+ * slices, the loop reads and writes its sockets between two of them, and Redis's answers pace the writes.
  */
 final class Slices {
 
-    /** Commands in flight at a time: a few milliseconds of writes for the loop, a short queue for Redis. */
+    /** Commands per slice: well under a millisecond of writes for the loop. */
     static final int SIZE = 64;
+    /**
+     * Slices unanswered at a time. One would cap a refresh at {@link #SIZE} commands per round trip, which a busy
+     * Redis stretches to milliseconds; a few keep Redis busy while still bounding what waits in the queues.
+     */
+    static final int IN_FLIGHT = 4;
 
     private Slices() {
     }
 
     /**
-     * Applies {@code command} to every item, {@link #SIZE} at a time, each slice as soon as the previous one is
-     * answered. Stops at the first slice with a failed command.
+     * Applies {@code command} to every item, {@link #SIZE} at a time, each slice as soon as an earlier one is
+     * answered. Stops sending at the first failed command.
      *
      * @return completes when every command has succeeded, or exceptionally with the first failure
      */
@@ -42,43 +48,106 @@ final class Slices {
     static <T> CompletableFuture<Void> each(List<T> items, Function<T, CompletableFuture<?>> command, Duration spread,
                                             ScheduledExecutorService timer) {
         int slices = (items.size() + SIZE - 1) / SIZE;
-        long gapNanos = slices <= 1 ? 0 : spread.toNanos() / slices;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        new Run<>(items, command, gapNanos, timer, done).sendFrom(0);
-        return done;
+        if (slices == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // IN_FLIGHT chains of slices run side by side, each waiting its gap: together they span about the spread.
+        long gapNanos = slices <= IN_FLIGHT ? 0 : spread.toNanos() * IN_FLIGHT / slices;
+        Run<T> run = new Run<>(items, command, slices, gapNanos, timer);
+        for (int i = 0; i < Math.min(IN_FLIGHT, slices); i++) {
+            run.sendNext();
+        }
+        return run.done;
     }
 
-    private record Run<T>(List<T> items, Function<T, CompletableFuture<?>> command, long gapNanos,
-                          ScheduledExecutorService timer, CompletableFuture<Void> done) {
+    private static final class Run<T> {
+        final List<T> items;
+        final Function<T, CompletableFuture<?>> command;
+        final int slices;
+        final long gapNanos;
+        final ScheduledExecutorService timer;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger answered = new AtomicInteger();
 
-        void sendFrom(int from) {
-            if (from >= items.size()) {
-                done.complete(null);
-                return;
-            }
-            int to = Math.min(items.size(), from + SIZE);
-            CompletableFuture<?>[] slice = new CompletableFuture<?>[to - from];
-            try {
-                for (int i = from; i < to; i++) {
-                    slice[i - from] = command.apply(items.get(i));
+        Run(List<T> items, Function<T, CompletableFuture<?>> command, int slices, long gapNanos,
+            ScheduledExecutorService timer) {
+            this.items = items;
+            this.command = command;
+            this.slices = slices;
+            this.gapNanos = gapNanos;
+            this.timer = timer;
+        }
+
+        /** Sends the next slice; loops instead of recursing while slices are answered as soon as they are sent. */
+        void sendNext() {
+            while (true) {
+                int slice = next.getAndIncrement();
+                if (slice >= slices || done.isDone()) {
+                    return;
                 }
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-                return;
-            }
-            CompletableFuture.allOf(slice).whenComplete((v, e) -> {
-                if (e != null) {
-                    done.completeExceptionally(e);
-                } else if (gapNanos > 0 && to < items.size()) {
-                    try {
-                        timer.schedule(() -> sendFrom(to), gapNanos, TimeUnit.NANOSECONDS);
-                    } catch (RuntimeException rejected) { // the timer is shutting down with the client
-                        done.completeExceptionally(rejected);
+                int from = slice * SIZE;
+                int to = Math.min(items.size(), from + SIZE);
+                CompletableFuture<?>[] sent = new CompletableFuture<?>[to - from];
+                try {
+                    for (int i = from; i < to; i++) {
+                        sent[i - from] = command.apply(items.get(i));
                     }
-                } else {
-                    sendFrom(to);
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                    return;
                 }
-            });
+                CompletableFuture<Void> all = CompletableFuture.allOf(sent);
+                if (!all.isDone()) {
+                    all.whenComplete((v, e) -> {
+                        if (answered(e)) {
+                            sendNextLater();
+                        }
+                    });
+                    return;
+                }
+                if (!answered(all.isCompletedExceptionally() ? failure(all) : null)) {
+                    return;
+                }
+                if (gapNanos > 0) {
+                    sendNextLater();
+                    return;
+                }
+            }
+        }
+
+        /** Counts an answered slice; false when nothing more is to be sent. */
+        private boolean answered(Throwable e) {
+            if (e != null) {
+                done.completeExceptionally(e);
+                return false;
+            }
+            if (answered.incrementAndGet() == slices) {
+                done.complete(null);
+                return false;
+            }
+            return true;
+        }
+
+        private void sendNextLater() {
+            if (gapNanos == 0) {
+                sendNext();
+                return;
+            }
+            try {
+                timer.schedule(this::sendNext, gapNanos, TimeUnit.NANOSECONDS);
+            } catch (RuntimeException rejected) { // the timer is shutting down with the client
+                done.completeExceptionally(rejected);
+            }
+        }
+
+        private static Throwable failure(CompletableFuture<Void> failed) {
+            try {
+                failed.join();
+                return null;
+            } catch (RuntimeException e) {
+                return e.getCause() != null ? e.getCause() : e;
+            }
         }
     }
 }

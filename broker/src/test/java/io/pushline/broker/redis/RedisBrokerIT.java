@@ -217,7 +217,7 @@ class RedisBrokerIT extends BrokerContract {
         // Written at once, one refresh would overflow the command queue (RedisConnections.MAX_QUEUED_COMMANDS): its
         // commands would be refused, the node marked dirty, and a re-sync of every uid would time out in turn.
         int count = RedisConnections.MAX_QUEUED_COMMANDS + 4_000;
-        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(6)), "gw-huge", new Recorder(), loops);
+        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(9)), "gw-huge", new Recorder(), loops);
         try {
             List<String> sampled = new ArrayList<>();
             for (int from = 0; from < count; from += 500) {
@@ -237,8 +237,8 @@ class RedisBrokerIT extends BrokerContract {
                 existsArgs[i + 1] = sampled.get(i);
             }
 
-            // Refreshes every 2 s: the 5 s watched see at least two.
-            Awaitility.await("healthy, every entry kept").during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8))
+            // Refreshes every 3 s: the 7 s watched see at least two.
+            Awaitility.await("healthy, every entry kept").during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(12))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> node.isHealthy() && Long.parseLong(redis.command(existsArgs)) == sampled.size());
             assertEquals(Integer.toString(count), redis.command("SCARD", names().nodeUidsKey("gw-huge")));
