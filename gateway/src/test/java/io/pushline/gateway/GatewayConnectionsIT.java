@@ -133,8 +133,9 @@ class GatewayConnectionsIT {
 
     @Test
     void everyOneOfAThousandSilentPagesIsClosed() {
-        // Long enough to connect them all first, so that one look finds more than HeartbeatSweep.PER_SLICE of them
-        // due on each loop, and handles them in several tasks (a lost slice would only be found a look later, so
+        // Long enough to connect them all first, so that one look walks the uids in more than one part
+        // (HeartbeatSweep.UIDS_PER_SCAN), finds more than HeartbeatSweep.PER_SLICE of them due on each loop, and
+        // handles them in several tasks (a lost slice would only be found a look later, so
         // this checks that all are closed, not how).
         start(GatewayOptions.of(HOST, 0).withHeartbeat(Duration.ofSeconds(2), Duration.ofSeconds(5)));
         int count = 1_200;

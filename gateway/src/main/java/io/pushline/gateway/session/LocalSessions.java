@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,13 +125,12 @@ public final class LocalSessions implements DeliveryListener {
         return channels;
     }
 
-    /** Every bound connection, whatever its loop; weakly consistent, like the map it reads. */
-    void forEachChannel(Consumer<Channel> action) {
-        for (Channel[] channels : byUid.values()) {
-            for (Channel ch : channels) {
-                action.accept(ch);
-            }
-        }
+    /**
+     * The connections of every bound uid, whatever their loop, one array per uid. Weakly consistent, like the map
+     * it reads: it never throws on a concurrent change, so it can be walked a part at a time.
+     */
+    Iterator<Channel[]> connectionsByUid() {
+        return byUid.values().iterator();
     }
 
     @Override
