@@ -35,7 +35,8 @@ import java.util.function.Function;
  * refreshing and its entries pass their time within the TTL.
  *
  * <p>Ordering: transitions for one uid are dispatched under one lock, on one connection each, so Redis sees
- * SUBSCRIBE/UNSUBSCRIBE and presence writes in the order the gateway made them. Presence is written only after
+ * SUBSCRIBE/UNSUBSCRIBE and presence writes in the order the gateway made them (subscriptions go through a
+ * {@link SubscribeQueue}, which batches them per event-loop turn and keeps that order). Presence is written only after
  * the subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that arrives
  * after the uid left (or rejoined) is ignored by generation.
  *
@@ -49,8 +50,6 @@ import java.util.function.Function;
 public final class RedisBroker implements Broker {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
-    /** Channels per SUBSCRIBE when resubscribing many uids at once. */
-    private static final int RESUBSCRIBE_BATCH = 512;
     /** Delay before retrying a resync or a pub/sub replacement that failed. */
     private static final Duration RETRY = Duration.ofMillis(250);
     /**
@@ -78,6 +77,8 @@ public final class RedisBroker implements Broker {
     private final Object lock = new Object();
     private RedisPresence presence;
     private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    /** Every SUBSCRIBE and UNSUBSCRIBE after the start, batched per event-loop turn. */
+    private SubscribeQueue subscriptions;
     /** Uids this node holds, with the generation of their latest subscribe. */
     private final Map<String, Long> joined = new ConcurrentHashMap<>();
     /** Uids that left while their unsubscribe or presence removal could not reach Redis. */
@@ -141,6 +142,7 @@ public final class RedisBroker implements Broker {
             }
             this.pubsub = attach(redis.connectPubSub().get(RedisConnections.CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS));
             pubsub.sync().subscribe(names.canaryChannel(nodeId));
+            this.subscriptions = new SubscribeQueue(lock, () -> pubsub, loops);
         } catch (Exception e) {
             redis.close();
             throw StartupException.of("cannot set up node " + nodeId + " in Redis at " + options.masked(), e);
@@ -203,9 +205,9 @@ public final class RedisBroker implements Broker {
             gen = ++generation;
             leftDirty.remove(uid);
             joined.put(uid, gen);
-            subscribed = pubsub.async().subscribe(names.userChannel(uid)).toCompletableFuture();
+            subscribed = subscriptions.subscribe(names.userChannel(uid));
             if (joined.size() == 1) {
-                pubsub.async().subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                subscriptions.subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
             }
         }
         subscribed.whenComplete((ok, error) -> {
@@ -243,11 +245,11 @@ public final class RedisBroker implements Broker {
                 return CompletableFuture.completedFuture(null);
             }
             CompletableFuture<Void> offline = presence.remove(uid);
-            CompletableFuture<Void> unsubscribed = pubsub.async().unsubscribe(names.userChannel(uid)).toCompletableFuture();
+            CompletableFuture<Void> unsubscribed = subscriptions.unsubscribe(names.userChannel(uid));
             offline.exceptionally(e -> leftDirty(uid, e));
             unsubscribed.exceptionally(e -> leftDirty(uid, e));
             if (joined.isEmpty()) {
-                pubsub.async().unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                subscriptions.unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
             }
             return CompletableFuture.allOf(offline, unsubscribed);
         }
@@ -378,30 +380,31 @@ public final class RedisBroker implements Broker {
         }
         resyncing = true;
         dirty = false; // cleared first, so that a failure during the re-sync is not lost
-        List<CompletableFuture<?>> subscriptions = new ArrayList<>();
-        List<String> channels = new ArrayList<>(RESUBSCRIBE_BATCH);
+        List<CompletableFuture<?>> confirmed = new ArrayList<>();
         synchronized (lock) {
             for (String uid : leftDirty) {
                 CompletableFuture<Void> cleared = CompletableFuture.allOf(presence.remove(uid),
-                        pubsub.async().unsubscribe(names.userChannel(uid)).toCompletableFuture());
-                subscriptions.add(cleared.thenRun(() -> leftDirty.remove(uid)));
+                        subscriptions.unsubscribe(names.userChannel(uid)));
+                confirmed.add(cleared.thenRun(() -> leftDirty.remove(uid)));
             }
+            List<String> channels = new ArrayList<>(joined.size() + 2);
             channels.add(names.canaryChannel(nodeId));
             if (!joined.isEmpty()) {
                 channels.add(names.broadcastChannel());
             }
-            for (String uid : joined.keySet()) {
-                channels.add(names.userChannel(uid));
-                if (channels.size() == RESUBSCRIBE_BATCH) {
-                    subscriptions.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
-                    channels.clear();
+            joined.keySet().forEach(uid -> channels.add(names.userChannel(uid)));
+            CompletableFuture<Void> previous = null;
+            for (String channel : channels) {
+                CompletableFuture<Void> batch = subscriptions.subscribe(channel);
+                if (batch != previous) { // one future per command, shared by its channels
+                    confirmed.add(batch);
+                    previous = batch;
                 }
             }
-            subscriptions.add(pubsub.async().subscribe(channels.toArray(String[]::new)).toCompletableFuture());
         }
         // Presence only once every subscription is confirmed: the command connection may be back before the
         // pub/sub one, and presence written first would let the ingest answer ok for lines nobody receives.
-        CompletableFuture.allOf(subscriptions.toArray(CompletableFuture[]::new))
+        CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new))
                 .thenCompose(v -> Slices.each(new ArrayList<>(joined.keySet()), uid -> whileJoined(uid, presence::add)))
                 .thenCompose(v -> presence.refreshNodeList())
                 .whenComplete((v, e) -> resyncDone(e));

@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -245,6 +246,103 @@ class RedisBrokerIT extends BrokerContract {
         } finally {
             node.close();
         }
+    }
+
+    @Test
+    void joinsAndLeavesDecidedOnBothLoopsReachRedisInTheirOrder() throws Exception {
+        // Each uid flips between joined and left many times, each flip on the other loop, so its subscribes and
+        // unsubscribes are queued by both loops' turns. Redis must end with exactly the uids left joined, each
+        // subscribed and online: an unsubscribe overtaking its subscribe would leave a stray subscription, the
+        // reverse a joined uid nobody receives for.
+        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(30)), "gw-flips", new Recorder(), loops);
+        try {
+            int uids = 40;
+            List<String> staying = new ArrayList<>();
+            List<CompletableFuture<Void>> flipped = new ArrayList<>();
+            for (int u = 0; u < uids; u++) {
+                String uid = "flip-" + u;
+                int flips = 9 + u % 4; // odd: ends joined; even: ends left
+                if (flips % 2 == 1) {
+                    staying.add(uid);
+                }
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                flipped.add(done);
+                flip(node, uid, 0, flips, done);
+            }
+            await(CompletableFuture.allOf(flipped.toArray(CompletableFuture[]::new)));
+
+            String pattern = names().userChannel("flip-*");
+            List<String> expectedChannels = staying.stream().map(uid -> names().userChannel(uid)).sorted().toList();
+            String[] existsArgs = new String[uids + 1];
+            existsArgs[0] = "EXISTS";
+            for (int u = 0; u < uids; u++) {
+                existsArgs[u + 1] = names().presenceKey("flip-" + u);
+            }
+            Awaitility.await("Redis subscribed and vouching for exactly the uids left joined")
+                    .atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> channels(pattern).equals(expectedChannels)
+                            && Long.parseLong(redis.command(existsArgs)) == staying.size());
+            assertEquals(staying.size(), node.subscribedUids());
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
+    void theJoinsOfOneTurnLeaveAsOneSubscribe() throws Exception {
+        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(30)), "gw-turn", new Recorder(), loops);
+        try {
+            int count = 300;
+            List<String> uids = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                uids.add(uid());
+            }
+            long before = subscribeCalls();
+            List<CompletableFuture<Void>> joins = loops.get(0).submit(() -> uids.stream().map(node::subscribe).toList()).get();
+            await(CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new)));
+
+            assertEquals(1, subscribeCalls() - before, "one SUBSCRIBE for the broadcast channel and 300 uids");
+            List<String> exists = new ArrayList<>(List.of("EXISTS"));
+            uids.forEach(uid -> exists.add(names().presenceKey(uid)));
+            assertEquals(Integer.toString(count), redis.command(exists.toArray(String[]::new)));
+            String pattern = names().userChannel("*");
+            assertEquals(uids.stream().map(names()::userChannel).sorted().toList(), channels(pattern));
+        } finally {
+            node.close();
+        }
+    }
+
+    /** How many SUBSCRIBE commands Redis has run since it started. */
+    private long subscribeCalls() {
+        for (String line : redis.command("INFO", "commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_subscribe:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_subscribe:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    /** Flip {@code i} of {@code count}: a join when even, a leave when odd, on loop {@code i % 2}; then the next. */
+    private static void flip(Broker node, String uid, int i, int count, CompletableFuture<Void> done) {
+        if (i == count) {
+            done.complete(null);
+            return;
+        }
+        loops.get(i % 2).execute(() -> {
+            if (i % 2 == 0) {
+                node.subscribe(uid);
+            } else {
+                node.unsubscribe(uid);
+            }
+            flip(node, uid, i + 1, count, done);
+        });
+    }
+
+    /** The channels matching {@code pattern} that Redis has subscribers for, sorted. */
+    private List<String> channels(String pattern) {
+        String reply = redis.command("PUBSUB", "CHANNELS", pattern);
+        String inner = reply.substring(1, reply.length() - 1);
+        return inner.isEmpty() ? List.of() : Arrays.stream(inner.split(", ")).sorted().toList();
     }
 
     private RedisNames names() {
