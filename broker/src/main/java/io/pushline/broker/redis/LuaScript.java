@@ -43,14 +43,19 @@ final class LuaScript {
 
     /**
      * Runs the script by its SHA, and by its source when Redis does not have it (after a restart or a SCRIPT FLUSH).
-     * The connection must flush by itself (auto-flush on).
+     *
+     * @param written called after each command is written, to flush it (see {@link TurnFlusher})
      */
-    CompletableFuture<Long> run(RedisAsyncCommands<String, byte[]> redis, String[] keys, byte[]... args) {
-        return redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture().exceptionallyCompose(e -> {
+    CompletableFuture<Long> run(RedisAsyncCommands<String, byte[]> redis, Runnable written, String[] keys, byte[]... args) {
+        CompletableFuture<Long> bySha = redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+        written.run();
+        return bySha.exceptionallyCompose(e -> {
             if (!isNoScript(e)) {
                 return CompletableFuture.failedFuture(e);
             }
-            return redis.<Long>eval(source, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+            CompletableFuture<Long> bySource = redis.<Long>eval(source, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+            written.run();
+            return bySource;
         });
     }
 

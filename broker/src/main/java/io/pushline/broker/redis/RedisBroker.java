@@ -2,6 +2,7 @@ package io.pushline.broker.redis;
 
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -69,8 +70,8 @@ public final class RedisBroker implements Broker {
     private final RedisConnections redis;
     private final RedisAsyncCommands<String, byte[]> commands;
     private final PublishBreaker breaker;
-    /** After a publish is written: batches a publisher's commands per event-loop turn; nothing on a gateway node. */
-    private final Runnable flushPublishes;
+    /** After any command is written: flushes it with the others of its event-loop turn (see {@link TurnFlusher}). */
+    private final Runnable written;
     private final boolean subscriber;
 
     // ---- subscriber state; all but the volatile flags are written under {@link #lock} ------------------------
@@ -128,14 +129,12 @@ public final class RedisBroker implements Broker {
         this.redis = new RedisConnections(options, loops);
         this.commands = redis.commands.async();
         this.breaker = new PublishBreaker(nodeId);
+        this.written = new TurnFlusher(redis.commands, loops)::written;
         if (!subscriber) {
-            this.flushPublishes = new TurnFlusher(redis.commands, loops)::written;
             return;
         }
-        // A gateway's command connection also carries presence writes from many places: it flushes each command.
-        this.flushPublishes = () -> { };
         try {
-            this.presence = new RedisPresence(commands, names, nodeId, presenceTtl);
+            this.presence = new RedisPresence(commands, written, names, nodeId, presenceTtl);
             int withdrawn = presence.withdrawPreviousLife().get(options.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
             if (withdrawn > 0) {
                 log.info("redis broker {}: withdrew {} presence entries left by this node id's previous life", nodeId, withdrawn);
@@ -179,7 +178,7 @@ public final class RedisBroker implements Broker {
         return breaker.call(() -> {
             CompletableFuture<Long> vouched = commands.exists(names.presenceKey(uid)).toCompletableFuture();
             CompletableFuture<Long> receivers = commands.publish(names.userChannel(uid), line).toCompletableFuture();
-            flushPublishes.run();
+            written.run();
             return vouched.thenCombine(receivers, (nodes, subscribers) -> nodes > 0 && subscribers > 0);
         });
     }
@@ -188,7 +187,7 @@ public final class RedisBroker implements Broker {
     public CompletableFuture<Boolean> broadcast(byte[] line) {
         return breaker.call(() -> {
             CompletableFuture<Long> nodes = commands.publish(names.broadcastChannel(), line).toCompletableFuture();
-            flushPublishes.run();
+            written.run();
             return nodes;
         }).thenApply(nodes -> nodes > 0);
     }
@@ -327,7 +326,9 @@ public final class RedisBroker implements Broker {
             if (closed || replacingPubSub) {
                 return;
             }
-            commands.publish(names.canaryChannel(nodeId), new byte[] {'1'}).thenAccept(receivers -> {
+            RedisFuture<Long> published = commands.publish(names.canaryChannel(nodeId), new byte[] {'1'});
+            written.run();
+            published.thenAccept(receivers -> {
                 long silentMs = (System.nanoTime() - lastCanaryNanos) / 1_000_000;
                 if (silentMs > CANARY_SILENCE.toMillis() && !replacingPubSub && !closed) {
                     log.warn("redis broker {}: pub/sub connection received nothing for {} ms while Redis answers commands "
@@ -480,15 +481,14 @@ public final class RedisBroker implements Broker {
         closed = true;
         timers.forEach(t -> t.cancel(false));
         if (subscriber) {
-            List<CompletableFuture<?>> removals = new ArrayList<>();
+            List<String> held;
             synchronized (lock) {
-                for (String uid : joined.keySet()) {
-                    removals.add(presence.remove(uid));
-                }
+                held = new ArrayList<>(joined.keySet());
                 joined.clear();
             }
             try {
-                CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
+                // In slices: written at once, a node's every uid would overflow the command queue past 32k uids.
+                Slices.each(held, presence::remove).get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
                 log.warn("redis broker {}: could not remove all presence on close ({}); it expires within {}s",
                         nodeId, e.toString(), presenceTtl.toSeconds());

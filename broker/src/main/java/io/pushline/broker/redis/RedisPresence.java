@@ -1,5 +1,6 @@
 package io.pushline.broker.redis;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.pushline.common.redis.RedisNames;
 
@@ -14,6 +15,9 @@ import java.util.concurrent.CompletableFuture;
  * vouches (a push asks only {@code EXISTS}). Besides, it lists its uids in {@code node:{id}:uids}, so that after a
  * crash its next life can withdraw what the previous one left behind. The two live in different Cluster slots and
  * are written by separate commands, never by one script. Thread-safe (Lettuce's async API is).
+ *
+ * <p>Every command is followed by a call to {@code written}, which flushes it: at once, or with the other commands
+ * of its event-loop turn (the presence of the many pages a node takes in one turn leaves in one write).
  */
 final class RedisPresence {
 
@@ -26,9 +30,11 @@ final class RedisPresence {
     private final byte[] nodeId;
     private final byte[] ttlMillis;
     private final Duration ttl;
+    private final Runnable written;
 
-    RedisPresence(RedisAsyncCommands<String, byte[]> redis, RedisNames names, String nodeId, Duration ttl) {
+    RedisPresence(RedisAsyncCommands<String, byte[]> redis, Runnable written, RedisNames names, String nodeId, Duration ttl) {
         this.redis = redis;
+        this.written = written;
         this.names = names;
         this.nodeUidsKey = names.nodeUidsKey(nodeId);
         this.nodeId = nodeId.getBytes(StandardCharsets.UTF_8);
@@ -38,25 +44,25 @@ final class RedisPresence {
 
     /** Vouches for {@code uid} until now + TTL, and lists it as this node's. */
     CompletableFuture<Void> add(String uid) {
-        return CompletableFuture.allOf(touch(uid), redis.sadd(nodeUidsKey, bytes(uid)).toCompletableFuture());
+        return CompletableFuture.allOf(touch(uid), flushed(redis.sadd(nodeUidsKey, bytes(uid))));
     }
 
     /** Vouches again, without touching the node's list (the heartbeat's job for every uid held). */
     CompletableFuture<Long> touch(String uid) {
-        return TOUCH.run(redis, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
+        return TOUCH.run(redis, written, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
     }
 
     CompletableFuture<Void> remove(String uid) {
-        return CompletableFuture.allOf(leave(uid), redis.srem(nodeUidsKey, bytes(uid)).toCompletableFuture());
+        return CompletableFuture.allOf(leave(uid), flushed(redis.srem(nodeUidsKey, bytes(uid))));
     }
 
     private CompletableFuture<Long> leave(String uid) {
-        return LEAVE.run(redis, new String[] {names.presenceKey(uid)}, nodeId);
+        return LEAVE.run(redis, written, new String[] {names.presenceKey(uid)}, nodeId);
     }
 
     /** The node's list lives as long as its entries could: refreshed with them. */
     CompletableFuture<Boolean> refreshNodeList() {
-        return redis.pexpire(nodeUidsKey, ttl.toMillis()).toCompletableFuture();
+        return flushed(redis.pexpire(nodeUidsKey, ttl.toMillis()));
     }
 
     /**
@@ -66,14 +72,19 @@ final class RedisPresence {
      * @return how many uids were withdrawn
      */
     CompletableFuture<Integer> withdrawPreviousLife() {
-        return redis.smembers(nodeUidsKey).toCompletableFuture().thenCompose(previous -> {
+        return flushed(redis.smembers(nodeUidsKey)).thenCompose(previous -> {
             List<CompletableFuture<Long>> removals = previous.stream()
                     .map(uid -> leave(new String(uid, StandardCharsets.UTF_8)))
                     .toList();
             return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
-                    .thenCompose(v -> redis.del(nodeUidsKey).toCompletableFuture())
+                    .thenCompose(v -> flushed(redis.del(nodeUidsKey)))
                     .thenApply(v -> previous.size());
         });
+    }
+
+    private <T> CompletableFuture<T> flushed(RedisFuture<T> command) {
+        written.run();
+        return command.toCompletableFuture();
     }
 
     private static byte[] bytes(String uid) {

@@ -8,7 +8,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Writes a connection's commands in batches: one socket write per event-loop turn instead of one per command.
  * The ingest reads every line that arrived in a turn before anything else runs, so the pushes of a pipelining
- * client, or of many clients at once, leave for Redis in one write, and Redis answers them in one write too.
+ * client, or of many clients at once, leave for Redis in one write, and Redis answers them in one write too. On a
+ * gateway, the presence of the pages whose subscriptions Redis confirmed in one reply leaves in one write.
  *
  * <p>The connection's auto-flush is off. A command written from one of the node's loops is flushed by a task
  * that runs at the end of that loop's turn, queued once per turn; from any other thread it is flushed at once.

@@ -243,6 +243,10 @@ class RedisBrokerIT extends BrokerContract {
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> node.isHealthy() && Long.parseLong(redis.command(existsArgs)) == sampled.size());
             assertEquals(Integer.toString(count), redis.command("SCARD", names().nodeUidsKey("gw-huge")));
+
+            node.close(); // withdraws every entry before it returns, without overflowing the queue either
+            assertEquals("0", redis.command(existsArgs));
+            assertEquals("0", redis.command("SCARD", names().nodeUidsKey("gw-huge")));
         } finally {
             node.close();
         }
