@@ -30,9 +30,17 @@ import java.util.concurrent.CompletableFuture;
 public final class PushLineHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(PushLineHandler.class);
-    private static final ByteBuf OK = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(Replies.ok())).asReadOnly();
-    private static final ByteBuf FAIL = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(Replies.fail())).asReadOnly();
+    private static final ByteBuf OK = reply(Replies.ok());
+    private static final ByteBuf FAIL = reply(Replies.fail());
     private static final CompletableFuture<Boolean> REFUSED = CompletableFuture.completedFuture(false);
+
+    /**
+     * Direct memory: the socket transports write a heap buffer by copying it into a new direct one first, which
+     * for the commonest write of the ingest was an allocation, a copy and a release per reply.
+     */
+    private static ByteBuf reply(byte[] text) {
+        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(text.length).writeBytes(text)).asReadOnly();
+    }
 
     private final Broker broker;
     private final IngestStats stats;
