@@ -33,12 +33,8 @@ public final class GatewayMain implements Callable<Integer> {
     @Override
     public Integer call() {
         return ServiceRunner.run("pushline-gateway", () -> {
-            redis.validate();
+            redis.validateRequired("a standalone gateway");
             gateway.validate();
-            if (!redis.hasRedis()) {
-                throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone gateway; "
-                        + "for one process without Redis run pushline-all.jar");
-            }
             loops.validate();
             admin.validate();
             GatewayServer server = new GatewayServer(gateway, loops, (listener, l) -> new RedisBroker(redis, gateway.nodeId(), listener, l));

@@ -33,12 +33,8 @@ public final class IngestMain implements Callable<Integer> {
     @Override
     public Integer call() {
         return ServiceRunner.run("pushline-ingest", () -> {
-            redis.validate();
+            redis.validateRequired("a standalone ingest");
             ingest.validate();
-            if (!redis.hasRedis()) {
-                throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for a standalone ingest; "
-                        + "for one process without Redis run pushline-all.jar");
-            }
             loops.validate();
             admin.validate();
             IngestServer server = new IngestServer(ingest, loops, l -> RedisBroker.publisher(redis, "ingest-" + ProcessHandle.current().pid(), l));

@@ -78,6 +78,21 @@ public final class RedisOptions {
         return url != null;
     }
 
+    /**
+     * Validates, and throws {@link IllegalArgumentException} when no URL is set: for the standalone gateway and
+     * ingest, which are nodes of a multi-node deployment and have no bus without Redis.
+     *
+     * @param role what requires it, for the message: "a standalone gateway"
+     */
+    public RedisOptions validateRequired(String role) {
+        validate();
+        if (!hasRedis()) {
+            throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) is required for " + role
+                    + "; for one process without Redis run pushline-all.jar");
+        }
+        return this;
+    }
+
     public String url() {
         return url;
     }
