@@ -196,6 +196,40 @@ abstract class PushlineContract {
     }
 
     @Test
+    void aPageReceivesABroadcastAndThePushesAfterItInTheOrderTheyWereWritten() {
+        // Four pages, so that some share the event loop that delivers the lines (the pub/sub connection's, or
+        // the ingest's in memory) and some do not: a broadcast must not be overtaken by a later push on either.
+        List<String> uids = List.of(uid(), uid(), uid(), uid());
+        List<WsClient> pages = uids.stream().map(this::page).toList();
+        LineClient php = php();
+        StringBuilder lines = new StringBuilder();
+        int rounds = 5;
+        for (int r = 1; r <= rounds; r++) {
+            lines.append("{\"broadcast\":true,\"r\":").append(r).append("}\n");
+            for (String uid : uids) {
+                lines.append("{\"uid\":\"").append(uid).append("\",\"r\":").append(r).append("}\n");
+            }
+        }
+
+        php.write(lines.toString());
+
+        for (int i = 0; i < rounds * (uids.size() + 1); i++) {
+            assertEquals("ok", php.readLine(WAIT));
+        }
+        for (int p = 0; p < pages.size(); p++) {
+            List<String> expected = new ArrayList<>();
+            List<String> received = new ArrayList<>();
+            for (int r = 1; r <= rounds; r++) {
+                expected.add("{\"broadcast\":true,\"r\":" + r + "}");
+                expected.add("{\"uid\":\"" + uids.get(p) + "\",\"r\":" + r + "}");
+                received.add(Pages.next(pages.get(p)));
+                received.add(Pages.next(pages.get(p)));
+            }
+            assertEquals(expected, received, "page " + p);
+        }
+    }
+
+    @Test
     void aUidReadsOfflineOnceItsPageHasClosed() {
         String uid = uid();
         WsClient page = page(uid);

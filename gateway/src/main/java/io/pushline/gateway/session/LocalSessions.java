@@ -148,6 +148,11 @@ public final class LocalSessions implements DeliveryListener {
     /**
      * Every loop writes the frame to its own connections, in parallel: one thread writing to all of them would
      * make half of the writes cross-thread tasks and do every socket write on one core.
+     *
+     * <p>The delivering thread's own loop writes them at once, not in a task: a push delivered right after the
+     * broadcast is written at once to a connection of that loop, and would overtake a broadcast left in the
+     * loop's task queue. The other loops get a task, queued before any write of a later push to their
+     * connections, which Netty queues as a task too.
      */
     @Override
     public void onBroadcast(byte[] line) {
@@ -155,20 +160,28 @@ public final class LocalSessions implements DeliveryListener {
         deliver(line, frame -> {
             for (int i = 0; i < on.size(); i++) {
                 EventLoop loop = on.get(i);
+                if (loop.inEventLoop()) {
+                    writeToAllOf(loop, frame);
+                    continue;
+                }
                 TextWebSocketFrame shared = frame.retain();
                 loop.execute(() -> {
                     try {
-                        byUid.values().forEach(channels -> {
-                            for (Channel ch : channels) {
-                                if (ch.eventLoop() == loop) {
-                                    write(ch, shared);
-                                }
-                            }
-                        });
+                        writeToAllOf(loop, shared);
                     } finally {
                         shared.release();
                     }
                 });
+            }
+        });
+    }
+
+    private void writeToAllOf(EventLoop loop, TextWebSocketFrame frame) {
+        byUid.values().forEach(channels -> {
+            for (Channel ch : channels) {
+                if (ch.eventLoop() == loop) {
+                    write(ch, frame);
+                }
             }
         });
     }
