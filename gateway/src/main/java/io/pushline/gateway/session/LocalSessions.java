@@ -158,10 +158,11 @@ public final class LocalSessions implements DeliveryListener {
     public void onBroadcast(byte[] line) {
         EventLoops on = loops;
         deliver(line, frame -> {
+            EventLoop own = null;
             for (int i = 0; i < on.size(); i++) {
                 EventLoop loop = on.get(i);
                 if (loop.inEventLoop()) {
-                    writeToAllOf(loop, frame);
+                    own = loop; // written last, so that the other loops start first and write in parallel
                     continue;
                 }
                 TextWebSocketFrame shared = frame.retain();
@@ -172,6 +173,9 @@ public final class LocalSessions implements DeliveryListener {
                         shared.release();
                     }
                 });
+            }
+            if (own != null) {
+                writeToAllOf(own, frame);
             }
         });
     }
