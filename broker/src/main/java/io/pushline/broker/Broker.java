@@ -49,6 +49,18 @@ public interface Broker extends AutoCloseable {
      */
     CompletableFuture<Void> unsubscribe(String uid);
 
+    /**
+     * Stops vouching for every uid this node holds, ahead of closing their connections at shutdown. A page being
+     * closed drops what is pushed to it after its close frame, so from here on a push to a uid that only this node
+     * holds answers {@code false} rather than {@code true} for a line nobody will see; uids other nodes hold stay
+     * online. Lines may still reach this node's pages meanwhile. Subscribes and unsubscribes after this only keep
+     * the node's own books; {@link #close()} still ends everything.
+     *
+     * @return completes when every uid is withdrawn; exceptionally when the bus could not be told, in which case
+     *         the uids read offline once their entries lapse
+     */
+    CompletableFuture<Void> withdraw();
+
     /** Whether the bus is reachable and this node's subscriptions are live. */
     boolean isHealthy();
 

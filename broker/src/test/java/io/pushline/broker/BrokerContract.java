@@ -165,6 +165,32 @@ public abstract class BrokerContract {
     }
 
     @Test
+    void afterAWithdrawTheUidsOnlyThisNodeHoldsReadOfflineAndTheOthersStayOnline() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        Broker stopping = node(a);
+        Broker staying = node(b);
+        Broker publisher = publisher();
+        String onlyHere = uid();
+        String alsoThere = uid();
+        await(stopping.subscribe(onlyHere));
+        await(stopping.subscribe(alsoThere));
+        await(staying.subscribe(alsoThere));
+
+        await(stopping.withdraw());
+
+        assertFalse(await(publisher.publish(onlyHere, line(onlyHere, "after the withdraw"))));
+        assertTrue(await(publisher.publish(alsoThere, line(alsoThere, "held elsewhere"))));
+        assertEquals(alsoThere, b.take().uid());
+        String late = uid();
+        await(stopping.subscribe(late)); // a page that bound while the node stops: not vouched for
+        assertFalse(await(publisher.publish(late, line(late, "late"))));
+        await(stopping.unsubscribe(onlyHere));
+        await(stopping.unsubscribe(alsoThere));
+        assertTrue(await(publisher.publish(alsoThere, line(alsoThere, "still held elsewhere"))));
+    }
+
+    @Test
     void resubscribeAfterLeaveIsOnlineAgain() throws Exception {
         Recorder r = new Recorder();
         Broker node = node(r);

@@ -18,20 +18,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 
 /**
  * A running gateway: owns its event loops, its broker and its listener, and closes them in reverse order.
- * Closing is the graceful shutdown: stop accepting, close every WebSocket with 1001, remove this node's presence
- * and subscriptions, release the threads.
+ * Closing is the graceful shutdown: stop accepting, withdraw this node's presence (pushes to its uids read offline
+ * from then on), close every WebSocket with 1001, drop its subscriptions, release the threads.
  */
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     /** How long shutdown waits for pages to answer the 1001 close frame before the event loops close the rest. */
     static final long CLOSE_HANDSHAKE_WAIT_MS = 2_000;
+    /** How long shutdown waits for the broker to withdraw the node's presence before it closes the pages anyway. */
+    static final long WITHDRAW_WAIT_MS = 2_000;
 
     private final GatewayOptions options;
     private final LocalSessions sessions = new LocalSessions();
@@ -129,10 +133,28 @@ public final class GatewayServer implements AutoCloseable {
         listener.close().syncUninterruptibly();
         heartbeat.close();
         int open = sessions.connections();
+        withdrawPresence(open);
         awaitClosed(sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down"));
         broker.close(); // before the loops: its Redis client runs on them
         releaseLoops();
         log.info("pushline-gateway {} stopped; closed {} connections with 1001", options.nodeId(), open);
+    }
+
+    /**
+     * Before the pages get their close frames: a page drops what is pushed to it after its close frame, so until it
+     * has answered, a push to its uid would read ok and reach nobody. Bounded, so that an unreachable Redis does not
+     * hold up the shutdown; the entries it could not remove lapse within the presence TTL.
+     */
+    private void withdrawPresence(int open) {
+        try {
+            broker.withdraw().get(WITHDRAW_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("pushline-gateway {}: could not withdraw the presence of its {} connections within {} ms ({}); "
+                    + "pushes to their uids may read ok until each page has closed", options.nodeId(), open, WITHDRAW_WAIT_MS,
+                    e.getCause() != null ? e.getCause().toString() : e.toString());
+        }
     }
 
     /** Bounded: a page that never answers costs at most {@link #CLOSE_HANDSHAKE_WAIT_MS} in all, not each. */

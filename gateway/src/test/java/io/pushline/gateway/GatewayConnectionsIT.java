@@ -113,6 +113,24 @@ class GatewayConnectionsIT {
     }
 
     @Test
+    void atShutdownAUidReadsOfflineBeforeItsPageGetsItsCloseFrame() throws Exception {
+        start(GatewayOptions.of(HOST, 0));
+        RawWebSocket page = raw("stopping"); // never answers the close frame: the shutdown waits for it
+        Thread stopping = new Thread(gateway::close, "stopping-gateway");
+        stopping.start();
+        try {
+            assertEquals(CloseCodes.GOING_AWAY, page.awaitCloseCode(WAIT));
+
+            // The page drops whatever follows its close frame: a push now must not read ok.
+            assertFalse(publisher.publish("stopping", probe("stopping")).get());
+        } finally {
+            page.close();
+            stopping.join(WAIT.toMillis());
+        }
+        assertFalse(stopping.isAlive());
+    }
+
+    @Test
     void aSilentConnectionIsPingedThenClosedAndItsUidGoesOffline() throws Exception {
         start(GatewayOptions.of(HOST, 0).withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(700)));
         RawWebSocket ws = raw("silent");

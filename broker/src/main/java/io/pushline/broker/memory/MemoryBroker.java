@@ -23,6 +23,8 @@ public final class MemoryBroker implements Broker {
     private final DeliveryListener listener;
     private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
+    /** Guarded by {@link #lock}. */
+    private boolean withdrawn;
 
     public MemoryBroker(MemoryHub hub, DeliveryListener listener) {
         this.hub = hub;
@@ -62,7 +64,7 @@ public final class MemoryBroker implements Broker {
     @Override
     public CompletableFuture<Void> subscribe(String uid) {
         synchronized (lock) {
-            if (subscribed.add(uid)) {
+            if (!withdrawn && subscribed.add(uid)) {
                 hub.add(uid, listener);
                 if (subscribed.size() == 1) {
                     hub.joinBroadcast(listener);
@@ -85,6 +87,20 @@ public final class MemoryBroker implements Broker {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** In one process, being online and receiving are the same thing: both end here. */
+    @Override
+    public CompletableFuture<Void> withdraw() {
+        synchronized (lock) {
+            withdrawn = true;
+            for (String uid : subscribed) {
+                hub.remove(uid, listener);
+            }
+            subscribed.clear();
+            hub.leaveBroadcast(listener);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
     @Override
     public boolean isHealthy() {
         return true;
@@ -97,12 +113,6 @@ public final class MemoryBroker implements Broker {
 
     @Override
     public void close() {
-        synchronized (lock) {
-            for (String uid : subscribed) {
-                hub.remove(uid, listener);
-            }
-            subscribed.clear();
-            hub.leaveBroadcast(listener);
-        }
+        withdraw();
     }
 }

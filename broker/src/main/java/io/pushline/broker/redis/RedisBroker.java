@@ -98,6 +98,8 @@ public final class RedisBroker implements Broker {
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
+    /** Set by {@link #withdraw()}: no presence is written from then on. */
+    private volatile boolean withdrawn;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
     /**
@@ -218,8 +220,8 @@ public final class RedisBroker implements Broker {
             CompletableFuture<Void> added;
             synchronized (lock) {
                 Long current = joined.get(uid);
-                if (current == null || current != gen) {
-                    online.complete(null); // left or rejoined meanwhile: the later transition decides
+                if (current == null || current != gen || withdrawn) {
+                    online.complete(null); // left or rejoined meanwhile (the later transition decides), or withdrawn
                     return;
                 }
                 added = presence.add(uid);
@@ -240,7 +242,8 @@ public final class RedisBroker implements Broker {
     public CompletableFuture<Void> unsubscribe(String uid) {
         requireSubscriber();
         synchronized (lock) {
-            if (joined.remove(uid) == null) {
+            if (joined.remove(uid) == null || withdrawn) {
+                // Withdrawn: the presence is gone already, and close() drops the subscriptions with their connection.
                 return CompletableFuture.completedFuture(null);
             }
             CompletableFuture<Void> offline = presence.remove(uid);
@@ -283,7 +286,7 @@ public final class RedisBroker implements Broker {
      */
     private CompletableFuture<?> whileJoined(String uid, Function<String, CompletableFuture<?>> write) {
         synchronized (lock) {
-            return joined.containsKey(uid) ? write.apply(uid) : CompletableFuture.completedFuture(null);
+            return joined.containsKey(uid) && !withdrawn ? write.apply(uid) : CompletableFuture.completedFuture(null);
         }
     }
 
@@ -444,6 +447,18 @@ public final class RedisBroker implements Broker {
     static long resyncDelayMillis(int failuresInARow) {
         int doublings = Math.min(Math.max(failuresInARow - 1, 0), 16);
         return Math.min(RETRY.toMillis() << doublings, MAX_RESYNC_RETRY.toMillis());
+    }
+
+    /** Removes this node's entry for every uid it holds, in slices; refreshes and re-syncs write none after this. */
+    @Override
+    public CompletableFuture<Void> withdraw() {
+        requireSubscriber();
+        List<String> held;
+        synchronized (lock) {
+            withdrawn = true;
+            held = new ArrayList<>(joined.keySet());
+        }
+        return Slices.each(held, presence::remove);
     }
 
     @Override

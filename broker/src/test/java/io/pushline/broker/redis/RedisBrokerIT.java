@@ -293,6 +293,26 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
+    void aWithdrawnNodeIsNotVouchedForAgainByItsRefreshes() throws Exception {
+        // A 1 s TTL is refreshed every 333 ms: a refresh that wrote presence after the withdraw would be seen.
+        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(1)), "gw-withdrawn", new Recorder(), loops);
+        try {
+            String uid = uid();
+            await(node.subscribe(uid));
+            assertEquals("1", redis.command("EXISTS", names().presenceKey(uid)));
+
+            await(node.withdraw());
+
+            Awaitility.await("no entry through several refreshes").during(Duration.ofMillis(1_200)).atMost(Duration.ofSeconds(3))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> redis.command("EXISTS", names().presenceKey(uid)).equals("0"));
+            assertEquals(1, node.subscribedUids(), "still held until its page closes");
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
     void theJoinsOfOneTurnLeaveAsOneSubscribe() throws Exception {
         RedisBroker node = new RedisBroker(options(Duration.ofSeconds(30)), "gw-turn", new Recorder(), loops);
         try {

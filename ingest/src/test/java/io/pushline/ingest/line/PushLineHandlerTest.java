@@ -46,6 +46,11 @@ class PushLineHandlerTest {
         }
 
         @Override
+        public CompletableFuture<Void> withdraw() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public boolean isHealthy() {
             return true;
         }
