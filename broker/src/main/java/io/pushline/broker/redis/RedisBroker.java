@@ -37,9 +37,9 @@ import java.util.function.Function;
  *
  * <p>Ordering: transitions for one uid are dispatched under one lock, on one connection each, so Redis sees
  * SUBSCRIBE/UNSUBSCRIBE and presence writes in the order the gateway made them (subscriptions go through a
- * {@link SubscribeQueue}, which batches them per event-loop turn and keeps that order). Presence is written only after
- * the subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that arrives
- * after the uid left (or rejoined) is ignored by generation.
+ * {@link SubscribeQueue}, which batches them per event-loop turn and keeps that order). Presence is written only
+ * after the subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that
+ * arrives after the uid left (or rejoined) is ignored by generation.
  *
  * <p>Recovery: what failed while Redis was unreachable is remembered and set right by {@link #resync()} when a
  * connection comes back (every joined uid resubscribed and its presence re-asserted, every uid that left
