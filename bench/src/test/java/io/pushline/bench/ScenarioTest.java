@@ -138,6 +138,9 @@ class ScenarioTest {
     assertTrue(j.get("connectP99Ms").asDouble() >= j.get("connectP50Ms").asDouble(), r::toString);
     assertTrue(j.get("rssBeforeBytes").asLong() > 0, r::toString);
     assertTrue(j.has("rssPerConnectionBytes"), r::toString);
+    // the server here is this test's own JVM, which also runs the generator: it did spend CPU while connecting
+    assertTrue(j.get("serverCpuConnectS").asDouble() > 0, r::toString);
+    assertTrue(j.get("serverCpuPerConnectionUs").asDouble() > 0, r::toString);
   }
 
   @Test

@@ -135,8 +135,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
     }
     Report report = new Report("connections");
     Transport transport = Transport.select(common.transport);
-    long rssBefore;
-    long rssAfter;
+    ServerSample server;
     List<Part> parts = new ArrayList<>();
     long overallNanos;
     if (n == 1) {
@@ -144,15 +143,17 @@ public final class ConnectionsCommand extends ScenarioCommand {
       WsClients clients = null;
       try {
         clients = newClients(transport, group, wsUri, common, rateLimit, sources, (c, b) -> { });
-        rssBefore = rss();
+        long rssBefore = rss();
+        long cpuBefore = serverCpu();
         progress("opening %d connections to %s%s", count, wsUri,
             sources.isEmpty() ? "" : " from " + SourceAddresses.join(sources));
         WsClients.Result r = clients.connect(0, count, common.setupTimeout.toMillis());
+        long cpuConnected = serverCpu();
         overallNanos = r.elapsedNanos();
         progress("%d connected, %d failed in %.3f s; holding %s", r.connected(), r.failed(), r.elapsedNanos() / 1e9,
             Durations.format(hold));
         Loops.sleepUntil(System.nanoTime() + hold.toNanos());
-        rssAfter = rss();
+        server = new ServerSample(rssBefore, rss(), cpuBefore, cpuConnected);
         int dropped = clients.droppedCount();
         long c0 = System.nanoTime();
         clients.closeAll(30_000);
@@ -165,18 +166,31 @@ public final class ConnectionsCommand extends ScenarioCommand {
         Transport.shutdown(group, 5000);
       }
     } else {
-      long[] rss = new long[2];
-      overallNanos = runChildren(wsUri, n, sources, parts, rss);
-      rssBefore = rss[0];
-      rssAfter = rss[1];
+      long[] sample = new long[4];
+      overallNanos = runChildren(wsUri, n, sources, parts, sample);
+      server = new ServerSample(sample[0], sample[1], sample[2], sample[3]);
     }
-    aggregate(report, wsUri, n, sources, parts, overallNanos, rssBefore, rssAfter, transport);
+    aggregate(report, wsUri, n, sources, parts, overallNanos, server, transport);
     report.print(out(), common.jsonOnly);
     return 0;
   }
 
   private long rss() {
     return serverPid == null ? -1 : ProcMetrics.rssBytes(serverPid);
+  }
+
+  private long serverCpu() {
+    return serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
+  }
+
+  /**
+   * What {@code --server-pid} reads of the server: its RSS before connecting and after the hold, its CPU time before
+   * and after connecting (so the connect storm's CPU, without the hold or the close); -1 where unreadable.
+   */
+  private record ServerSample(long rssBefore, long rssAfter, long cpuBefore, long cpuConnected) {
+    long connectCpuNanos() {
+      return cpuBefore < 0 || cpuConnected < 0 ? -1 : cpuConnected - cpuBefore;
+    }
   }
 
   static long perProcessCapacity() {
@@ -188,7 +202,10 @@ public final class ConnectionsCommand extends ScenarioCommand {
   }
 
   private void aggregate(Report report, URI wsUri, int n, List<InetAddress> sources, List<Part> parts,
-      long overallNanos, long rssBefore, long rssAfter, Transport transport) {
+      long overallNanos, ServerSample server, Transport transport) {
+    long rssBefore = server.rssBefore();
+    long rssAfter = server.rssAfter();
+    long cpuNanos = server.connectCpuNanos();
     int connected = 0;
     int failed = 0;
     int dropped = 0;
@@ -236,6 +253,8 @@ public final class ConnectionsCommand extends ScenarioCommand {
       j.put("rssAfterBytes", rssAfter);
       boolean ok = rssBefore >= 0 && rssAfter >= 0 && connected > 0;
       j.put("rssPerConnectionBytes", ok ? Report.round3((rssAfter - rssBefore) / (double) connected) : -1);
+      j.put("serverCpuConnectS", cpuNanos < 0 ? -1 : Report.round3(cpuNanos / 1e9));
+      j.put("serverCpuPerConnectionUs", cpuNanos < 0 || connected == 0 ? -1 : Report.round3(cpuNanos / 1e3 / connected));
     }
     j.set("perProcess", per);
     putCommon(report, transport, common);
@@ -259,6 +278,10 @@ public final class ConnectionsCommand extends ScenarioCommand {
       } else {
         report.line("  server pid %d: RSS not readable (/proc/%d/status)", serverPid, serverPid);
       }
+      if (cpuNanos >= 0 && connected > 0) {
+        report.line("  server CPU while connecting: %.2f s, %.0f µs per connection", cpuNanos / 1e9,
+            cpuNanos / 1e3 / connected);
+      }
     }
   }
 
@@ -267,8 +290,11 @@ public final class ConnectionsCommand extends ScenarioCommand {
   private record Event(int child, String line) {
   }
 
-  /** Runs n children; returns the overall connect time; rss[0], rss[1] = RSS before/after. */
-  private long runChildren(URI wsUri, int n, List<InetAddress> sources, List<Part> parts, long[] rss) {
+  /**
+   * Runs n children; returns the overall connect time. Fills {@code sample} with the server's RSS before and after,
+   * and its CPU time before and after connecting (the fields of {@link ServerSample}, in order).
+   */
+  private long runChildren(URI wsUri, int n, List<InetAddress> sources, List<Part> parts, long[] sample) {
     List<Process> procs = new ArrayList<>();
     BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     try {
@@ -288,15 +314,17 @@ public final class ConnectionsCommand extends ScenarioCommand {
       }
       long setupNanos = common.setupTimeout.toNanos();
       awaitAll(events, procs, STAGED, n, TimeUnit.SECONDS.toNanos(60), null);
-      rss[0] = rss();
+      sample[0] = rss();
+      sample[2] = serverCpu();
       long t0 = System.nanoTime();
       tell(procs, "go");
       List<String> connected = new ArrayList<>();
       awaitAll(events, procs, CONNECTED, n, setupNanos + TimeUnit.SECONDS.toNanos(30), connected);
       long overall = System.nanoTime() - t0;
+      sample[3] = serverCpu();
       progress("all processes connected in %.3f s; holding %s", overall / 1e9, Durations.format(hold));
       Loops.sleepUntil(System.nanoTime() + hold.toNanos());
-      rss[1] = rss();
+      sample[1] = rss();
       tell(procs, "close");
       List<String> results = new ArrayList<>();
       awaitAll(events, procs, RESULT, n, TimeUnit.SECONDS.toNanos(60), results);
