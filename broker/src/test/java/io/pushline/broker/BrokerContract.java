@@ -204,6 +204,24 @@ public abstract class BrokerContract {
     }
 
     @Test
+    void aUidHeldOnTwoLoopsStaysOnlineUntilBothLeave() throws Exception {
+        Recorder r = new Recorder();
+        Broker node = node(r);
+        Broker publisher = publisher();
+        String uid = uid();
+        await(node.subscribe(uid, 0));
+        await(node.subscribe(uid, 1));
+
+        await(node.unsubscribe(uid, 0));
+        assertTrue(await(publisher.publish(uid, line(uid, "one loop left"))));
+        assertEquals(uid, r.take().uid());
+
+        await(node.unsubscribe(uid, 1));
+        assertFalse(await(publisher.publish(uid, line(uid, "none left"))));
+        assertNull(r.poll(QUIET));
+    }
+
+    @Test
     void broadcastReachesEveryNodeHoldingAUidAndOnlyThose() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
@@ -284,8 +302,11 @@ public abstract class BrokerContract {
         assertTrue(new String(r.take().line(), StandardCharsets.UTF_8).contains("next"));
     }
 
-    /** One delivered line; {@code uid} is null for a broadcast. */
-    public record Delivery(String uid, byte[] line) {
+    /**
+     * One delivered line; {@code uid} is null for a broadcast. {@code loop} is the loop the broker said it is for,
+     * {@code thread} the loop it was delivered on (-1: not one of {@link #loops}).
+     */
+    public record Delivery(String uid, byte[] line, int loop, int thread) {
     }
 
     /** Records deliveries in a queue tests wait on. */
@@ -294,17 +315,22 @@ public abstract class BrokerContract {
         volatile boolean throwOnce;
 
         @Override
-        public void onPush(String uid, byte[] line) {
+        public void onPush(String uid, byte[] line, int loop) {
             if (throwOnce) {
                 throwOnce = false;
                 throw new IllegalStateException("listener bug, on purpose");
             }
-            deliveries.add(new Delivery(uid, line));
+            deliveries.add(new Delivery(uid, line, loop, currentLoop()));
         }
 
         @Override
-        public void onBroadcast(byte[] line) {
-            deliveries.add(new Delivery(null, line));
+        public void onBroadcast(byte[] line, int loop) {
+            deliveries.add(new Delivery(null, line, loop, currentLoop()));
+        }
+
+        /** Tests that do not extend the contract run their nodes on loops of their own. */
+        private static int currentLoop() {
+            return loops == null ? -1 : loops.indexOfCurrent();
         }
 
         public Delivery take() throws InterruptedException {

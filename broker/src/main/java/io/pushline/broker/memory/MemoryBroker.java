@@ -5,13 +5,15 @@ import io.pushline.broker.DeliveryListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One node on a {@link MemoryHub}. Delivery runs on the publisher's thread, which is fine because listeners
- * never block (the gateway hands each frame to the connection's own event loop). Thread-safe.
+ * One node on a {@link MemoryHub}. Delivery runs on the publisher's thread, once for every loop
+ * ({@link DeliveryListener#EVERY_LOOP}), which is fine because listeners never block (the gateway hands each frame
+ * to the connection's own event loop). Thread-safe.
  */
 public final class MemoryBroker implements Broker {
 
@@ -21,7 +23,8 @@ public final class MemoryBroker implements Broker {
 
     private final MemoryHub hub;
     private final DeliveryListener listener;
-    private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
+    /** Per uid held, on how many loops. Guarded by {@link #lock}. */
+    private final Map<String, Integer> subscribed = new HashMap<>();
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. */
     private boolean withdrawn;
@@ -52,19 +55,20 @@ public final class MemoryBroker implements Broker {
     private static void deliver(DeliveryListener node, String uid, byte[] line) {
         try {
             if (uid == null) {
-                node.onBroadcast(line);
+                node.onBroadcast(line, DeliveryListener.EVERY_LOOP);
             } else {
-                node.onPush(uid, line);
+                node.onPush(uid, line, DeliveryListener.EVERY_LOOP);
             }
         } catch (RuntimeException e) {
             log.error("memory broker: delivery listener failed for uid {}", uid, e);
         }
     }
 
+    /** The uid is online from its first loop to its last: the loops only count. */
     @Override
-    public CompletableFuture<Void> subscribe(String uid) {
+    public CompletableFuture<Void> subscribe(String uid, int loop) {
         synchronized (lock) {
-            if (!withdrawn && subscribed.add(uid)) {
+            if (!withdrawn && subscribed.merge(uid, 1, Integer::sum) == 1) {
                 hub.add(uid, listener);
                 if (subscribed.size() == 1) {
                     hub.joinBroadcast(listener);
@@ -75,9 +79,16 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletableFuture<Void> unsubscribe(String uid) {
+    public CompletableFuture<Void> unsubscribe(String uid, int loop) {
         synchronized (lock) {
-            if (subscribed.remove(uid)) {
+            Integer loops = subscribed.get(uid);
+            if (loops == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (loops > 1) {
+                subscribed.put(uid, loops - 1);
+            } else {
+                subscribed.remove(uid);
                 hub.remove(uid, listener);
                 if (subscribed.isEmpty()) {
                     hub.leaveBroadcast(listener);
@@ -92,7 +103,7 @@ public final class MemoryBroker implements Broker {
     public CompletableFuture<Void> withdraw() {
         synchronized (lock) {
             withdrawn = true;
-            for (String uid : subscribed) {
+            for (String uid : subscribed.keySet()) {
                 hub.remove(uid, listener);
             }
             subscribed.clear();

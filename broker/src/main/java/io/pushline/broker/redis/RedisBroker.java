@@ -3,7 +3,7 @@ package io.pushline.broker.redis;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.pushline.broker.Broker;
@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,16 +36,24 @@ import java.util.function.Function;
  * every third of the presence TTL. A clean leave removes the node's entry at once; a node that dies stops
  * refreshing and its entries pass their time within the TTL.
  *
- * <p>Ordering: transitions for one uid are dispatched under one lock, on one connection each, so Redis sees
- * SUBSCRIBE/UNSUBSCRIBE and presence writes in the order the gateway made them (subscriptions go through a
- * {@link SubscribeQueue}, which batches them per event-loop turn and keeps that order). Presence is written only
- * after the subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that
- * arrives after the uid left (or rejoined) is ignored by generation.
+ * <p>Lanes: the node talks to Redis over one {@link RedisLane} per event loop. A publish goes out on the lane of
+ * the loop it is called on, and its replies come back there. A uid is subscribed on the lane of each loop that holds
+ * a page of it, so its lines arrive on the loop that writes them to the pages, and the {@link DeliveryListener} is
+ * told which loop that is. A uid with pages on two loops is subscribed on both lanes and Redis sends its lines to
+ * each. The broadcast channel is subscribed on every lane whose loop holds a uid. Presence is the node's, written
+ * for a uid always on the same lane (by its hash), so its writes stay in order.
+ *
+ * <p>Ordering: transitions are dispatched under one lock, so Redis sees each lane's SUBSCRIBE/UNSUBSCRIBE and a
+ * uid's presence writes in the order the gateway made them (subscriptions go through the lane's
+ * {@link SubscribeQueue}, which batches them per event-loop turn and keeps that order). A page receives its pushes
+ * and broadcasts in the order they were published: they come over its lane's one connection. Presence is written
+ * only after a subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that
+ * arrives after the uid left the node (or its lane) is ignored.
  *
  * <p>Recovery: what failed while Redis was unreachable is remembered and set right by {@link #resync()} when a
  * connection comes back (every joined uid resubscribed and its presence re-asserted, every uid that left
  * unsubscribed and withdrawn). A pub/sub connection that is open but no longer receives (a network black hole,
- * a demoted master) is found by a canary the node publishes to itself, and replaced.
+ * a demoted master) is found by a canary the node publishes to itself, which every lane receives, and replaced.
  *
  * <p>Publishing goes through a circuit breaker: while Redis fails, publishes fail at once.
  */
@@ -59,7 +68,7 @@ public final class RedisBroker implements Broker {
      * it would add the load that makes it fail. So the delay doubles per failure up to this.
      */
     static final Duration MAX_RESYNC_RETRY = Duration.ofSeconds(8);
-    /** How often a node publishes its canary; and how long without one before its pub/sub counts as dead. */
+    /** How often a node publishes its canary; and how long without one before a pub/sub connection counts as dead. */
     static final Duration CANARY_INTERVAL = Duration.ofSeconds(3);
     static final Duration CANARY_SILENCE = Duration.ofSeconds(10);
 
@@ -67,28 +76,22 @@ public final class RedisBroker implements Broker {
     private final String nodeId;
     private final Duration presenceTtl;
     private final DeliveryListener listener;
+    private final EventLoops loops;
     private final RedisConnections redis;
-    private final RedisAsyncCommands<String, byte[]> commands;
+    private final List<RedisLane> lanes = new ArrayList<>();
     private final PublishBreaker breaker;
-    /** After any command is written: flushes it with the others of its event-loop turn (see {@link TurnFlusher}). */
-    private final Runnable written;
     private final boolean subscriber;
 
     // ---- subscriber state; all but the volatile flags are written under {@link #lock} ------------------------
     private final Object lock = new Object();
-    private RedisPresence presence;
-    private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
-    /** Every SUBSCRIBE and UNSUBSCRIBE after the start, batched per event-loop turn. */
-    private SubscribeQueue subscriptions;
-    /** Uids this node holds, with the generation of their latest subscribe. */
-    private final Map<String, Long> joined = new ConcurrentHashMap<>();
-    /** Uids that left while their unsubscribe or presence removal could not reach Redis. */
+    /** Uids this node holds: on which lanes, and since which join. */
+    private final Map<String, Held> joined = new ConcurrentHashMap<>();
+    /** Uids that left (the node, or a lane) while an unsubscribe or presence removal could not reach Redis. */
     private final Set<String> leftDirty = ConcurrentHashMap.newKeySet();
     private long generation;
     private volatile boolean dirty;
     /** True from the start of a re-sync until one succeeds: Redis does not match this node yet. */
     private volatile boolean resyncing;
-    private volatile boolean replacingPubSub;
     /** Re-syncs failed in a row. */
     private final AtomicInteger resyncFailures = new AtomicInteger();
     private final AtomicBoolean resyncRetryPending = new AtomicBoolean();
@@ -96,17 +99,28 @@ public final class RedisBroker implements Broker {
     private final Duration refreshSpread;
     /** True while a presence refresh is sending its slices. */
     private final AtomicBoolean refreshing = new AtomicBoolean();
-    private volatile long lastCanaryNanos = System.nanoTime();
     private volatile boolean closed;
     /** Set by {@link #withdraw()}: no presence is written from then on. */
     private volatile boolean withdrawn;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
+    /** A uid this node holds. Guarded by {@link #lock}. */
+    private static final class Held {
+        /** Set when the node took the uid; a confirmation from before a leave of the whole node does not match. */
+        final long generation;
+        /** The lanes whose loops hold a page of the uid. */
+        final BitSet lanes = new BitSet();
+
+        Held(long generation) {
+            this.generation = generation;
+        }
+    }
+
     /**
      * A gateway node: publishes, subscribes the uids it holds and keeps their presence. Withdraws whatever
      * presence a previous life of {@code nodeId} left behind before it returns.
      *
-     * @param loops the node's event loops: Lettuce runs on them, so messages reach {@code listener} on one of them
+     * @param loops the node's event loops: one lane per loop, whose lines reach {@code listener} on that loop
      * @throws StartupException when Redis cannot be reached
      */
     public RedisBroker(RedisOptions options, String nodeId, DeliveryListener listener, EventLoops loops) {
@@ -115,7 +129,7 @@ public final class RedisBroker implements Broker {
 
     /**
      * A node that only publishes (an ingest): no pub/sub connection, no presence of its own. Its publishes are
-     * written to Redis in one batch per event-loop turn (see {@link TurnFlusher}).
+     * written to Redis in one batch per event-loop turn (see {@link TurnFlusher}), on the calling loop's lane.
      */
     public static RedisBroker publisher(RedisOptions options, String name, EventLoops loops) {
         return new RedisBroker(options, name, DeliveryListener.NONE, loops, false);
@@ -127,38 +141,68 @@ public final class RedisBroker implements Broker {
         this.presenceTtl = options.presenceTtl();
         this.refreshSpread = refreshEvery(presenceTtl).dividedBy(4);
         this.listener = listener;
+        this.loops = loops;
         this.subscriber = subscriber;
         this.redis = new RedisConnections(options, loops);
-        this.commands = redis.commands.async();
+        for (int i = 0; i < redis.lanes(); i++) {
+            StatefulRedisConnection<String, byte[]> connection = redis.commands.get(i);
+            lanes.add(new RedisLane(i, connection, new TurnFlusher(connection, loops)));
+        }
         this.breaker = new PublishBreaker(nodeId);
-        this.written = new TurnFlusher(redis.commands, loops)::written;
         if (!subscriber) {
             return;
         }
         try {
-            this.presence = new RedisPresence(commands, written, names, nodeId, presenceTtl);
-            int withdrawn = presence.withdrawPreviousLife().get(options.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+            for (RedisLane lane : lanes) {
+                lane.presence = new RedisPresence(lane.commands, lane.written, names, nodeId, presenceTtl);
+            }
+            int withdrawn = lanes.get(0).presence.withdrawPreviousLife().get(options.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
             if (withdrawn > 0) {
                 log.info("redis broker {}: withdrew {} presence entries left by this node id's previous life", nodeId, withdrawn);
             }
-            this.pubsub = attach(redis.connectPubSub().get(RedisConnections.CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS));
-            pubsub.sync().subscribe(names.canaryChannel(nodeId));
-            this.subscriptions = new SubscribeQueue(lock, () -> pubsub, loops);
+            for (RedisLane lane : lanes) {
+                lane.pubsub = attach(lane, redis.connectPubSub(lane.index).get(RedisConnections.CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS));
+                lane.pubsub.sync().subscribe(names.canaryChannel(nodeId));
+                lane.subscriptions = new SubscribeQueue(lock, () -> lane.pubsub, loops);
+            }
         } catch (Exception e) {
+            lanes.forEach(lane -> {
+                if (lane.pubsub != null) {
+                    lane.pubsub.close();
+                }
+            });
             redis.close();
             throw StartupException.of("cannot set up node " + nodeId + " in Redis at " + options.masked(), e);
         }
-        redis.commands.addListener(new Reconnects());
+        lanes.forEach(lane -> lane.connection.addListener(new Reconnects()));
         long every = refreshEvery(presenceTtl).toMillis();
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::refreshPresence, every, every, TimeUnit.MILLISECONDS));
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::checkCanary,
                 CANARY_INTERVAL.toMillis(), CANARY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    private StatefulRedisPubSubConnection<String, byte[]> attach(StatefulRedisPubSubConnection<String, byte[]> connection) {
-        connection.addListener(new Receiver());
+    private StatefulRedisPubSubConnection<String, byte[]> attach(RedisLane lane, StatefulRedisPubSubConnection<String, byte[]> connection) {
+        connection.addListener(new Receiver(lane));
         connection.addListener(new Reconnects());
         return connection;
+    }
+
+    /** The lane of the calling thread's loop; the first lane for any other thread. */
+    private RedisLane currentLane() {
+        int loop = loops.indexOfCurrent();
+        return lanes.get(loop < 0 ? 0 : loop);
+    }
+
+    private RedisLane lane(int loop) {
+        if (loop < 0 || loop >= lanes.size()) {
+            throw new IllegalArgumentException("redis broker " + nodeId + ": no event loop " + loop + " (the node has " + lanes.size() + ")");
+        }
+        return lanes.get(loop);
+    }
+
+    /** Every write of a uid's presence goes over one lane, so that its add and its remove cannot overtake each other. */
+    private RedisPresence presenceOf(String uid) {
+        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size())).presence;
     }
 
     // ---- publishing side ------------------------------------------------------------------------------------
@@ -178,9 +222,10 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletableFuture<Boolean> publish(String uid, byte[] line) {
         return breaker.call(() -> {
-            CompletableFuture<Long> vouched = commands.exists(names.presenceKey(uid)).toCompletableFuture();
-            CompletableFuture<Long> receivers = commands.publish(names.userChannel(uid), line).toCompletableFuture();
-            written.run();
+            RedisLane lane = currentLane();
+            CompletableFuture<Long> vouched = lane.commands.exists(names.presenceKey(uid)).toCompletableFuture();
+            CompletableFuture<Long> receivers = lane.commands.publish(names.userChannel(uid), line).toCompletableFuture();
+            lane.written.run();
             return vouched.thenCombine(receivers, (nodes, subscribers) -> nodes > 0 && subscribers > 0);
         });
     }
@@ -188,8 +233,9 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletableFuture<Boolean> broadcast(byte[] line) {
         return breaker.call(() -> {
-            CompletableFuture<Long> nodes = commands.publish(names.broadcastChannel(), line).toCompletableFuture();
-            written.run();
+            RedisLane lane = currentLane();
+            CompletableFuture<Long> nodes = lane.commands.publish(names.broadcastChannel(), line).toCompletableFuture();
+            lane.written.run();
             return nodes;
         }).thenApply(nodes -> nodes > 0);
     }
@@ -197,18 +243,26 @@ public final class RedisBroker implements Broker {
     // ---- subscribing side -----------------------------------------------------------------------------------
 
     @Override
-    public CompletableFuture<Void> subscribe(String uid) {
+    public CompletableFuture<Void> subscribe(String uid, int loop) {
         requireSubscriber();
+        RedisLane lane = lane(loop);
         CompletableFuture<Void> online = new CompletableFuture<>();
         long gen;
         CompletableFuture<Void> subscribed;
         synchronized (lock) {
-            gen = ++generation;
-            leftDirty.remove(uid);
-            joined.put(uid, gen);
-            subscribed = subscriptions.subscribe(names.userChannel(uid));
-            if (joined.size() == 1) {
-                subscriptions.subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+            Held held = joined.get(uid);
+            if (held == null) {
+                held = new Held(++generation);
+                joined.put(uid, held);
+                leftDirty.remove(uid);
+            }
+            gen = held.generation;
+            subscribed = lane.subscriptions.subscribe(names.userChannel(uid));
+            if (!held.lanes.get(lane.index)) {
+                held.lanes.set(lane.index);
+                if (lane.uids++ == 0) {
+                    lane.subscriptions.subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                }
             }
         }
         subscribed.whenComplete((ok, error) -> {
@@ -219,12 +273,12 @@ public final class RedisBroker implements Broker {
             }
             CompletableFuture<Void> added;
             synchronized (lock) {
-                Long current = joined.get(uid);
-                if (current == null || current != gen || withdrawn) {
-                    online.complete(null); // left or rejoined meanwhile (the later transition decides), or withdrawn
+                Held current = joined.get(uid);
+                if (current == null || current.generation != gen || !current.lanes.get(lane.index) || withdrawn) {
+                    online.complete(null); // left meanwhile (the later transition decides), or withdrawn
                     return;
                 }
-                added = presence.add(uid);
+                added = presenceOf(uid).add(uid);
             }
             added.whenComplete((v, e) -> {
                 if (e != null) {
@@ -239,20 +293,34 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public CompletableFuture<Void> unsubscribe(String uid) {
+    public CompletableFuture<Void> unsubscribe(String uid, int loop) {
         requireSubscriber();
+        RedisLane lane = lane(loop);
         synchronized (lock) {
-            if (joined.remove(uid) == null || withdrawn) {
-                // Withdrawn: the presence is gone already, and close() drops the subscriptions with their connection.
+            Held held = joined.get(uid);
+            if (held == null || !held.lanes.get(lane.index)) {
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> offline = presence.remove(uid);
-            CompletableFuture<Void> unsubscribed = subscriptions.unsubscribe(names.userChannel(uid));
-            offline.exceptionally(e -> leftDirty(uid, e));
-            unsubscribed.exceptionally(e -> leftDirty(uid, e));
-            if (joined.isEmpty()) {
-                subscriptions.unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+            held.lanes.clear(lane.index);
+            boolean lastLane = held.lanes.isEmpty();
+            if (lastLane) {
+                joined.remove(uid);
             }
+            boolean laneEmpty = --lane.uids == 0;
+            if (withdrawn) {
+                // The presence is gone already, and close() drops the subscriptions with their connections.
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> unsubscribed = lane.subscriptions.unsubscribe(names.userChannel(uid));
+            unsubscribed.exceptionally(e -> leftDirty(uid, e));
+            if (laneEmpty) {
+                lane.subscriptions.unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+            }
+            if (!lastLane) {
+                return unsubscribed;
+            }
+            CompletableFuture<Void> offline = presenceOf(uid).remove(uid);
+            offline.exceptionally(e -> leftDirty(uid, e));
             return CompletableFuture.allOf(offline, unsubscribed);
         }
     }
@@ -272,11 +340,7 @@ public final class RedisBroker implements Broker {
     }
 
     private <T> T leftDirty(String uid, Throwable e) {
-        synchronized (lock) {
-            if (!joined.containsKey(uid)) {
-                leftDirty.add(uid);
-            }
-        }
+        leftDirty.add(uid); // a re-sync clears only what the node no longer holds
         return markDirty(e);
     }
 
@@ -305,9 +369,9 @@ public final class RedisBroker implements Broker {
             if (!refreshing.compareAndSet(false, true)) {
                 return; // the previous refresh is still going (a slow Redis): it vouches for the same uids
             }
-            presence.refreshNodeList().exceptionally(this::markDirty);
+            lanes.get(0).presence.refreshNodeList().exceptionally(this::markDirty);
             List<String> held = new ArrayList<>(joined.keySet());
-            Slices.each(held, uid -> whileJoined(uid, presence::touch), refreshSpread, redis.resources.eventExecutorGroup())
+            Slices.each(held, uid -> whileJoined(uid, u -> presenceOf(u).touch(u)), refreshSpread, redis.resources.eventExecutorGroup())
                     .whenComplete((v, e) -> {
                         refreshing.set(false);
                         if (e != null) {
@@ -321,22 +385,26 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * Publishes the canary, and replaces the pub/sub connection when canaries published successfully have
-     * stopped arriving: the connection is open but deaf.
+     * Publishes the canary, and replaces a lane's pub/sub connection when canaries published successfully have
+     * stopped arriving there: the connection is open but deaf.
      */
     private void checkCanary() {
         try {
-            if (closed || replacingPubSub) {
+            if (closed) {
                 return;
             }
-            RedisFuture<Long> published = commands.publish(names.canaryChannel(nodeId), new byte[] {'1'});
-            written.run();
+            RedisLane first = lanes.get(0);
+            RedisFuture<Long> published = first.commands.publish(names.canaryChannel(nodeId), new byte[] {'1'});
+            first.written.run();
             published.thenAccept(receivers -> {
-                long silentMs = (System.nanoTime() - lastCanaryNanos) / 1_000_000;
-                if (silentMs > CANARY_SILENCE.toMillis() && !replacingPubSub && !closed) {
-                    log.warn("redis broker {}: pub/sub connection received nothing for {} ms while Redis answers commands "
-                            + "(Redis sees {} subscribers of the canary); replacing it", nodeId, silentMs, receivers);
-                    replacePubSub();
+                for (RedisLane lane : lanes) {
+                    long silentMs = lane.canarySilenceMillis();
+                    if (silentMs > CANARY_SILENCE.toMillis() && !lane.replacingPubSub && !closed) {
+                        log.warn("redis broker {}: pub/sub connection of lane {} received nothing for {} ms while Redis "
+                                + "answers commands (Redis sees {} subscribers of the canary); replacing it",
+                                nodeId, lane.index, silentMs, receivers);
+                        replacePubSub(lane);
+                    }
                 }
             });
         } catch (RuntimeException e) {
@@ -344,15 +412,15 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    private void replacePubSub() {
+    private void replacePubSub(RedisLane lane) {
         StatefulRedisPubSubConnection<String, byte[]> deaf;
         synchronized (lock) {
-            replacingPubSub = true;
+            lane.replacingPubSub = true;
             dirty = true;
-            deaf = pubsub;
+            deaf = lane.pubsub;
         }
         deaf.closeAsync();
-        redis.connectPubSub().whenComplete((fresh, e) -> {
+        redis.connectPubSub(lane.index).whenComplete((fresh, e) -> {
             if (closed) {
                 if (fresh != null) {
                     fresh.closeAsync();
@@ -360,26 +428,37 @@ public final class RedisBroker implements Broker {
                 return;
             }
             if (e != null) {
-                log.warn("redis broker {}: could not open a new pub/sub connection ({}); retrying", nodeId, e.getMessage());
-                redis.resources.eventExecutorGroup().schedule(this::replacePubSub, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                log.warn("redis broker {}: could not open a new pub/sub connection for lane {} ({}); retrying",
+                        nodeId, lane.index, e.getMessage());
+                redis.resources.eventExecutorGroup().schedule(() -> replacePubSub(lane), RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
             synchronized (lock) {
-                pubsub = attach(fresh);
-                lastCanaryNanos = System.nanoTime();
-                replacingPubSub = false;
+                lane.pubsub = attach(lane, fresh);
+                lane.lastCanaryNanos = System.nanoTime();
+                lane.replacingPubSub = false;
             }
-            log.info("redis broker {}: pub/sub connection replaced", nodeId);
+            log.info("redis broker {}: pub/sub connection of lane {} replaced", nodeId, lane.index);
             resync();
         });
     }
 
+    private boolean replacingPubSub() {
+        for (RedisLane lane : lanes) {
+            if (lane.replacingPubSub) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * Makes Redis match this node's state: subscriptions and presence for every joined uid, none for the uids
-     * that left while Redis could not be told. Idempotent; retried until it succeeds.
+     * Makes Redis match this node's state: on every lane, subscriptions for the uids it holds; presence for every
+     * joined uid; no subscription where a uid left, and no presence for the uids that left the node while Redis
+     * could not be told. Idempotent; retried until it succeeds.
      */
     void resync() {
-        if (closed || replacingPubSub) {
+        if (closed || replacingPubSub()) {
             return;
         }
         resyncing = true;
@@ -387,30 +466,44 @@ public final class RedisBroker implements Broker {
         List<CompletableFuture<?>> confirmed = new ArrayList<>();
         synchronized (lock) {
             for (String uid : leftDirty) {
-                CompletableFuture<Void> cleared = CompletableFuture.allOf(presence.remove(uid),
-                        subscriptions.unsubscribe(names.userChannel(uid)));
-                confirmed.add(cleared.thenRun(() -> leftDirty.remove(uid)));
+                Held held = joined.get(uid);
+                List<CompletableFuture<?>> cleared = new ArrayList<>();
+                for (RedisLane lane : lanes) {
+                    if (held == null || !held.lanes.get(lane.index)) {
+                        cleared.add(lane.subscriptions.unsubscribe(names.userChannel(uid)));
+                    }
+                }
+                if (held == null) {
+                    cleared.add(presenceOf(uid).remove(uid));
+                }
+                confirmed.add(CompletableFuture.allOf(cleared.toArray(CompletableFuture[]::new)).thenRun(() -> leftDirty.remove(uid)));
             }
-            List<String> channels = new ArrayList<>(joined.size() + 2);
-            channels.add(names.canaryChannel(nodeId));
-            if (!joined.isEmpty()) {
-                channels.add(names.broadcastChannel());
+            List<List<String>> channels = new ArrayList<>();
+            for (RedisLane lane : lanes) {
+                List<String> ofLane = new ArrayList<>();
+                ofLane.add(names.canaryChannel(nodeId));
+                if (lane.uids > 0) {
+                    ofLane.add(names.broadcastChannel());
+                }
+                channels.add(ofLane);
             }
-            joined.keySet().forEach(uid -> channels.add(names.userChannel(uid)));
-            CompletableFuture<Void> previous = null;
-            for (String channel : channels) {
-                CompletableFuture<Void> batch = subscriptions.subscribe(channel);
-                if (batch != previous) { // one future per command, shared by its channels
-                    confirmed.add(batch);
-                    previous = batch;
+            joined.forEach((uid, held) -> held.lanes.stream().forEach(lane -> channels.get(lane).add(names.userChannel(uid))));
+            for (RedisLane lane : lanes) {
+                CompletableFuture<Void> previous = null;
+                for (String channel : channels.get(lane.index)) {
+                    CompletableFuture<Void> batch = lane.subscriptions.subscribe(channel);
+                    if (batch != previous) { // one future per command, shared by its channels
+                        confirmed.add(batch);
+                        previous = batch;
+                    }
                 }
             }
         }
         // Presence only once every subscription is confirmed: the command connection may be back before the
         // pub/sub one, and presence written first would let the ingest answer ok for lines nobody receives.
         CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new))
-                .thenCompose(v -> Slices.each(new ArrayList<>(joined.keySet()), uid -> whileJoined(uid, presence::add)))
-                .thenCompose(v -> presence.refreshNodeList())
+                .thenCompose(v -> Slices.each(new ArrayList<>(joined.keySet()), uid -> whileJoined(uid, u -> presenceOf(u).add(u))))
+                .thenCompose(v -> lanes.get(0).presence.refreshNodeList())
                 .whenComplete((v, e) -> resyncDone(e));
     }
 
@@ -458,24 +551,29 @@ public final class RedisBroker implements Broker {
             withdrawn = true;
             held = new ArrayList<>(joined.keySet());
         }
-        return Slices.each(held, presence::remove);
+        return Slices.each(held, uid -> presenceOf(uid).remove(uid));
     }
 
     @Override
     public boolean isHealthy() {
-        if (closed || !redis.commands.isOpen()) {
+        if (closed) {
             return false;
         }
-        if (!subscriber) {
-            return true;
+        for (RedisLane lane : lanes) {
+            if (!lane.connection.isOpen()) {
+                return false;
+            }
+            if (subscriber && (lane.replacingPubSub || !lane.pubsub.isOpen() || lane.canarySilenceMillis() > CANARY_SILENCE.toMillis())) {
+                return false;
+            }
         }
-        boolean canaryFresh = System.nanoTime() - lastCanaryNanos <= CANARY_SILENCE.toNanos();
-        return !dirty && !resyncing && !replacingPubSub && pubsub.isOpen() && canaryFresh;
+        return !subscriber || (!dirty && !resyncing);
     }
 
     @Override
     public String describe() {
-        return "redis broker (node " + nodeId + ", prefix " + names.prefix() + ", presence ttl " + presenceTtl.toSeconds() + "s)";
+        return "redis broker (node " + nodeId + ", prefix " + names.prefix() + ", presence ttl " + presenceTtl.toSeconds()
+                + "s, " + lanes.size() + " lanes)";
     }
 
     /** The publish circuit's state, for metrics and readiness. */
@@ -502,31 +600,40 @@ public final class RedisBroker implements Broker {
                 joined.clear();
             }
             try {
-                // In slices: written at once, a node's every uid would overflow the command queue past 32k uids.
-                Slices.each(held, presence::remove).get(2, TimeUnit.SECONDS);
+                // In slices: written at once, a node's every uid would overflow the command queues past 32k uids.
+                Slices.each(held, uid -> presenceOf(uid).remove(uid)).get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
                 log.warn("redis broker {}: could not remove all presence on close ({}); it expires within {}s",
                         nodeId, e.toString(), presenceTtl.toSeconds());
             }
-            pubsub.close();
+            lanes.forEach(lane -> lane.pubsub.close());
         }
         redis.close();
     }
 
-    /** Hands published lines to the listener; a listener bug is logged, never allowed to break the connection. */
+    /**
+     * Hands the lines a lane's pub/sub connection receives to the listener, for that lane's loop; a listener bug is
+     * logged, never allowed to break the connection.
+     */
     private final class Receiver extends RedisPubSubAdapter<String, byte[]> {
+        private final RedisLane lane;
+
+        Receiver(RedisLane lane) {
+            this.lane = lane;
+        }
+
         @Override
         public void message(String channel, byte[] message) {
             try {
                 if (channel.equals(names.broadcastChannel())) {
-                    listener.onBroadcast(message);
+                    listener.onBroadcast(message, lane.index);
                     return;
                 }
                 String uid = names.uidOfUserChannel(channel);
                 if (uid != null) {
-                    listener.onPush(uid, message);
+                    listener.onPush(uid, message, lane.index);
                 } else if (channel.equals(names.canaryChannel(nodeId))) {
-                    lastCanaryNanos = System.nanoTime();
+                    lane.lastCanaryNanos = System.nanoTime();
                 }
             } catch (RuntimeException e) {
                 log.error("redis broker {}: delivery listener failed on channel {}", nodeId, channel, e);

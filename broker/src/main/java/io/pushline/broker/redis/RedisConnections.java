@@ -11,20 +11,30 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultEventLoopGroupProvider;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.EventLoopGroupProvider;
+import io.lettuce.core.resource.Transports;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.StartupException;
 import io.pushline.common.netty.EventLoops;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Lettuce machinery of one node: client resources, a command connection, and (for a gateway) a pub/sub
- * connection, with the options that keep them bounded. Owns them and closes them in reverse order.
+ * The Lettuce machinery of one node: client resources, and per event loop (a lane) a client bound to that loop with
+ * its command connection; a gateway opens a pub/sub connection per lane too. Keeps them bounded by the same options,
+ * owns them and closes them in reverse order.
  */
 final class RedisConnections implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisConnections.class);
 
     /** Keys are names (UTF-8 strings); values are payload bytes that must never go through a String. */
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
@@ -39,25 +49,31 @@ final class RedisConnections implements AutoCloseable {
     static final int KEEPALIVE_PROBES = 3;
     static final Duration TCP_USER_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Lettuce's timers and this node's presence refresh; shared by the lanes' clients. */
     final ClientResources resources;
-    final RedisClient client;
-    final StatefulRedisConnection<String, byte[]> commands;
+    /** Per lane: a client whose every connection runs on that lane's loop (see {@link BorrowedLoop}). */
+    private final List<RedisClient> clients = new ArrayList<>();
+    /** Per lane: its command connection. */
+    final List<StatefulRedisConnection<String, byte[]>> commands = new ArrayList<>();
     private final RedisURI uri;
 
-    /** @param loops the node's event loops, which Lettuce runs on (see {@link BorrowedLoops}) */
+    /** @param loops the node's event loops: one lane per loop */
     RedisConnections(RedisOptions options, EventLoops loops) {
         this.uri = RedisURI.create(options.url());
         // The URI's timeout also bounds the connection handshake, which a cold JVM on a busy machine can take
         // longer than a command should: the handshake gets the connect timeout, commands their own (below).
         uri.setTimeout(CONNECT_TIMEOUT);
+        EventLoopGroupProvider fallback = new DefaultEventLoopGroupProvider(loops.size());
         this.resources = ClientResources.builder()
-                .eventLoopGroupProvider(new BorrowedLoops(loops))
-                // Lettuce's own timers and this node's presence refresh; the I/O runs on the borrowed loops.
+                .eventLoopGroupProvider(fallback)
                 .computationThreadPoolSize(1)
                 .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 100, TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
+        if (!BorrowedLoop.compatible(loops)) {
+            log.info("redis: Lettuce's transport ({}) differs from the node's ({}); Lettuce runs on threads of its own",
+                    Transports.socketChannelClass().getSimpleName(), loops.transport());
+        }
+        ClientOptions clientOptions = ClientOptions.builder()
                 .autoReconnect(true)
                 // While Redis is down, fail at once rather than queue: a push replayed after an outage is a
                 // late, unexpected push, and a queue would grow with the outage.
@@ -74,28 +90,37 @@ final class RedisConnections implements AutoCloseable {
                                 .idle(KEEPALIVE_IDLE).interval(KEEPALIVE_INTERVAL).count(KEEPALIVE_PROBES).build())
                         .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable().tcpUserTimeout(TCP_USER_TIMEOUT).build())
                         .build())
-                .build());
+                .build();
+        for (int lane = 0; lane < loops.size(); lane++) {
+            // mutate() shares the timers and threads of the node's resources; only the loop differs per lane.
+            ClientResources onLoop = resources.mutate().eventLoopGroupProvider(new BorrowedLoop(loops, lane, fallback)).build();
+            RedisClient client = RedisClient.create(onLoop, uri);
+            client.setOptions(clientOptions);
+            clients.add(client);
+        }
         try {
-            this.commands = client.connect(CODEC, uri);
+            for (RedisClient client : clients) {
+                commands.add(client.connect(CODEC, uri));
+            }
         } catch (RuntimeException e) {
-            shutdown();
+            close();
             throw StartupException.of("cannot connect to Redis at " + options.masked(), e);
         }
     }
 
-    /** Opens a pub/sub connection (at start, and to replace one that stopped receiving). */
-    CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connectPubSub() {
-        return client.connectPubSubAsync(CODEC, uri).toCompletableFuture();
+    int lanes() {
+        return clients.size();
+    }
+
+    /** Opens a pub/sub connection on {@code lane}'s loop (at start, and to replace one that stopped receiving). */
+    CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connectPubSub(int lane) {
+        return clients.get(lane).connectPubSubAsync(CODEC, uri).toCompletableFuture();
     }
 
     @Override
     public void close() {
-        commands.close();
-        shutdown();
-    }
-
-    private void shutdown() {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        commands.forEach(StatefulRedisConnection::close);
+        clients.forEach(client -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -247,9 +247,10 @@ class RedisBrokerFaultIT {
         node.subscribe("carol").get(5, TimeUnit.SECONDS);
         assertTrue(ingest.publish("carol", line("carol")).get(5, TimeUnit.SECONDS));
         gateway.take();
-        assertEquals(2, proxy.connections(), "the node's command and pub/sub connections");
+        // Per loop a command connection, then per loop a pub/sub connection, opened in that order.
+        assertEquals(2 * loops.size(), proxy.connections(), "the node's command and pub/sub connections");
 
-        proxy.blackhole(1); // the pub/sub connection stays open and hears nothing more
+        proxy.blackhole(loops.size()); // the first loop's pub/sub connection, carol's, stays open and hears nothing more
         long t0 = System.nanoTime();
 
         awaitTrue(Duration.ofSeconds(15), () -> !node.isHealthy(), "readiness reports the deaf connection");

@@ -29,6 +29,7 @@ import java.util.concurrent.BlockingQueue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -64,29 +65,47 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
-    void messagesReachTheListenerOnTheNodesOwnEventLoops() throws Exception {
-        BlockingQueue<Integer> loopIndexes = new LinkedBlockingQueue<>();
-        Broker node = createNode("gw-loops", new DeliveryListener() {
-            @Override
-            public void onPush(String uid, byte[] line) {
-                loopIndexes.add(loops.indexOfCurrent());
-            }
+    void eachLoopReceivesTheLinesOfTheUidsItHoldsOnItself() throws Exception {
+        Recorder r = new Recorder();
+        Broker node = node(r);
+        Broker publisher = publisher();
+        String onFirst = uid();
+        String onSecond = uid();
+        String onBoth = uid();
+        await(node.subscribe(onFirst, 0));
+        await(node.subscribe(onSecond, 1));
+        await(node.subscribe(onBoth, 0));
+        await(node.subscribe(onBoth, 1));
 
-            @Override
-            public void onBroadcast(byte[] line) {
-            }
-        });
-        try {
-            String uid = uid();
-            await(node.subscribe(uid));
+        assertTrue(await(publisher.publish(onFirst, line(onFirst, "first"))));
+        assertTrue(await(publisher.publish(onSecond, line(onSecond, "second"))));
+        assertTrue(await(publisher.publish(onBoth, line(onBoth, "both"))));
+        assertTrue(await(publisher.broadcast("{\"all\":1}".getBytes(StandardCharsets.UTF_8))));
 
-            assertTrue(await(publisher().publish(uid, line(uid, "where"))));
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Delivery d = r.take();
+            assertEquals(d.loop(), d.thread(), "a line for loop " + d.loop() + " was delivered on loop " + d.thread());
+            String who = d.uid() == null ? "broadcast" : d.uid().equals(onFirst) ? "first" : d.uid().equals(onSecond) ? "second" : "both";
+            got.add(who + "@" + d.loop());
+        }
+        got.sort(null);
+        assertEquals(List.of("both@0", "both@1", "broadcast@0", "broadcast@1", "first@0", "second@1"), got);
+        assertNull(r.poll(QUIET));
+    }
 
-            Integer index = loopIndexes.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            assertNotNull(index, "no delivery");
-            assertTrue(index >= 0, "delivered on a thread that is not one of the node's loops");
-        } finally {
-            node.close();
+    @Test
+    void aPublishCalledOnALoopIsAnsweredOnThatLoop() throws Exception {
+        Broker node = node(new Recorder());
+        Broker publisher = publisher();
+        String uid = uid();
+        await(node.subscribe(uid));
+
+        for (int i = 0; i < loops.size(); i++) {
+            CompletableFuture<Integer> answeredOn = loops.get(i)
+                    .submit(() -> publisher.publish(uid, line(uid, "here")).thenApply(ok -> ok ? loops.indexOfCurrent() : -2))
+                    .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(i, await(answeredOn), "published on loop " + i);
         }
     }
 

@@ -52,6 +52,11 @@ public final class EventLoops implements AutoCloseable {
         return loops.get(index);
     }
 
+    /** The index of {@code loop} among these, or -1 when it is not one of them. */
+    public int indexOf(EventLoop loop) {
+        return loops.indexOf(loop);
+    }
+
     /** The index of the loop the calling thread is, or -1 when it is not one of them. */
     public int indexOfCurrent() {
         for (int i = 0; i < loops.size(); i++) {

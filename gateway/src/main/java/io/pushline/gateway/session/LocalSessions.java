@@ -34,7 +34,8 @@ import java.util.function.Consumer;
 
 /**
  * This node's uids and their connections: every tab and device of a uid gets its pushes. Subscribes a uid at the
- * broker when its first local connection binds and unsubscribes it when the last one closes.
+ * broker on an event loop when its first connection on that loop binds, and unsubscribes it there when the last one
+ * closes; the broker may then hand each loop the lines for its own connections.
  *
  * <p>Delivery encodes a line once as a frame and writes a retained duplicate to each connection, so N tabs cost
  * one copy of the payload. A connection whose outbound buffer is over the high-water mark is a slow consumer:
@@ -78,14 +79,16 @@ public final class LocalSessions implements DeliveryListener {
         this.deliveryLatency = timer;
     }
 
+    /** {@code channel} runs on one of the loops given to {@link #attach}. */
     public void bind(String uid, Channel channel) {
+        int loop = loopOf(channel);
         byUid.compute(uid, (k, channels) -> {
             if (channels == null) {
-                broker.subscribe(uid).exceptionally(e -> {
-                    log.warn("gateway: subscribing uid {} failed ({}); it is retried when Redis answers", uid, e.getMessage());
-                    return null;
-                });
+                subscribe(uid, loop);
                 return new Channel[] {channel};
+            }
+            if (!anyOn(channels, channel.eventLoop())) {
+                subscribe(uid, loop);
             }
             Channel[] more = Arrays.copyOf(channels, channels.length + 1);
             more[channels.length] = channel;
@@ -99,15 +102,39 @@ public final class LocalSessions implements DeliveryListener {
         byUid.computeIfPresent(uid, (k, channels) -> {
             Channel[] rest = without(channels, channel);
             removed[0] = rest.length != channels.length;
-            if (rest.length == 0) {
-                broker.unsubscribe(uid);
-                return null;
+            if (removed[0] && !anyOn(rest, channel.eventLoop())) {
+                broker.unsubscribe(uid, loopOf(channel));
             }
-            return rest;
+            return rest.length == 0 ? null : rest;
         });
         if (removed[0]) {
             connections.decrementAndGet();
         }
+    }
+
+    /** The broker is told per uid and loop: it may receive each loop's lines on that loop (see {@link Broker}). */
+    private void subscribe(String uid, int loop) {
+        broker.subscribe(uid, loop).exceptionally(e -> {
+            log.warn("gateway: subscribing uid {} failed ({}); it is retried when Redis answers", uid, e.getMessage());
+            return null;
+        });
+    }
+
+    private int loopOf(Channel channel) {
+        int loop = loops.indexOf(channel.eventLoop());
+        if (loop < 0) {
+            throw new IllegalArgumentException("gateway: connection " + channel + " is not on one of the node's event loops");
+        }
+        return loop;
+    }
+
+    private static boolean anyOn(Channel[] channels, EventLoop loop) {
+        for (Channel ch : channels) {
+            if (ch.eventLoop() == loop) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Channel[] without(Channel[] channels, Channel channel) {
@@ -134,41 +161,51 @@ public final class LocalSessions implements DeliveryListener {
     }
 
     @Override
-    public void onPush(String uid, byte[] line) {
+    public void onPush(String uid, byte[] line, int loop) {
         Channel[] channels = byUid.get(uid);
-        if (channels != null) {
-            deliver(line, frame -> {
-                for (Channel ch : channels) {
+        if (channels == null) {
+            return;
+        }
+        EventLoop only = loop == EVERY_LOOP ? null : loops.get(loop);
+        deliver(line, frame -> {
+            for (Channel ch : channels) {
+                if (only == null || ch.eventLoop() == only) {
                     write(ch, frame);
                 }
-            });
-        }
+            }
+        });
     }
 
     /**
-     * Every loop writes the frame to its own connections, in parallel: one thread writing to all of them would
-     * make half of the writes cross-thread tasks and do every socket write on one core.
+     * A broadcast for one loop is written to that loop's connections; the broker calls it on that loop, and a
+     * push for one of them that follows the broadcast comes after it, the same way.
      *
-     * <p>The delivering thread's own loop writes them at once, not in a task: a push delivered right after the
+     * <p>A broadcast for every loop is written by every loop to its own connections, in parallel: one thread
+     * writing to all of them would make half of the writes cross-thread tasks and do every socket write on one core.
+     * The delivering thread's own loop writes them at once, not in a task: a push delivered right after the
      * broadcast is written at once to a connection of that loop, and would overtake a broadcast left in the
      * loop's task queue. The other loops get a task, queued before any write of a later push to their
      * connections, which Netty queues as a task too.
      */
     @Override
-    public void onBroadcast(byte[] line) {
+    public void onBroadcast(byte[] line, int loop) {
         EventLoops on = loops;
+        if (loop != EVERY_LOOP) {
+            deliver(line, frame -> writeToAllOf(on.get(loop), frame));
+            return;
+        }
         deliver(line, frame -> {
             EventLoop own = null;
             for (int i = 0; i < on.size(); i++) {
-                EventLoop loop = on.get(i);
-                if (loop.inEventLoop()) {
-                    own = loop; // written last, so that the other loops start first and write in parallel
+                EventLoop other = on.get(i);
+                if (other.inEventLoop()) {
+                    own = other; // written last, so that the other loops start first and write in parallel
                     continue;
                 }
                 TextWebSocketFrame shared = frame.retain();
-                loop.execute(() -> {
+                other.execute(() -> {
                     try {
-                        writeToAllOf(loop, shared);
+                        writeToAllOf(other, shared);
                     } finally {
                         shared.release();
                     }

@@ -62,12 +62,12 @@ class PushLineFuzzTest {
         List<byte[]> published = new ArrayList<>();
         MemoryBroker gateway = new MemoryBroker(hub, new DeliveryListener() {
             @Override
-            public void onPush(String uid, byte[] line) {
+            public void onPush(String uid, byte[] line, int loop) {
                 published.add(line);
             }
 
             @Override
-            public void onBroadcast(byte[] line) {
+            public void onBroadcast(byte[] line, int loop) {
                 published.add(line);
             }
         });

@@ -36,12 +36,12 @@ class PushLineHandlerTest {
         }
 
         @Override
-        public CompletableFuture<Void> subscribe(String uid) {
+        public CompletableFuture<Void> subscribe(String uid, int loop) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public CompletableFuture<Void> unsubscribe(String uid) {
+        public CompletableFuture<Void> unsubscribe(String uid, int loop) {
             throw new UnsupportedOperationException();
         }
 

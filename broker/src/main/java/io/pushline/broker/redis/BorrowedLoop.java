@@ -1,8 +1,8 @@
 package io.pushline.broker.redis;
 
-import io.lettuce.core.resource.DefaultEventLoopGroupProvider;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -10,30 +10,30 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.common.netty.Transport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Lends Lettuce the node's own event loops (see {@link EventLoops}) instead of letting it start threads of its
- * own. Lettuce releases what it allocated when the client shuts down; borrowed loops are not its to stop, so
- * release and shutdown leave them running.
+ * Lends one Lettuce client one of the node's own event loops (see {@link EventLoops}): every connection the client
+ * opens, and every reconnect of it, runs on that loop, where Lettuce would otherwise pick any loop of a group, or
+ * start threads of its own. Lettuce releases what it allocated when the client shuts down; a borrowed loop is not
+ * its to stop, so release leaves it running.
  *
  * <p>Lettuce picks its socket channel class by itself (native epoll when the library loads). Should that ever
  * differ from the node's transport (Lettuce's epoll turned off by a system property, say), a channel could not
- * register on the borrowed loops: Lettuce then gets threads of its own, as before, and a line in the log says so.
+ * register on a borrowed loop: Lettuce then gets threads of its own from {@code fallback}, as before lanes existed.
  */
-final class BorrowedLoops implements EventLoopGroupProvider {
+final class BorrowedLoop implements EventLoopGroupProvider {
 
-    private static final Logger log = LoggerFactory.getLogger(BorrowedLoops.class);
-
-    private final EventLoops loops;
+    private final EventLoop loop;
+    private final boolean compatible;
     private final EventLoopGroupProvider fallback;
 
-    BorrowedLoops(EventLoops loops) {
-        this.loops = loops;
-        this.fallback = new DefaultEventLoopGroupProvider(loops.size());
+    /** @param fallback shared by the lanes of a node, so that a fallback starts one group of threads, not one per lane */
+    BorrowedLoop(EventLoops loops, int index, EventLoopGroupProvider fallback) {
+        this.loop = loops.get(index);
+        this.compatible = compatible(loops);
+        this.fallback = fallback;
     }
 
     static boolean compatible(EventLoops loops) {
@@ -41,25 +41,21 @@ final class BorrowedLoops implements EventLoopGroupProvider {
         return lettuceEpoll == (loops.transport() == Transport.EPOLL);
     }
 
+    /** A loop is a group of one: Lettuce registers every channel of the client with it. */
     @Override
     @SuppressWarnings("unchecked")
     public <T extends EventLoopGroup> T allocate(Class<T> type) {
-        if (type.isInstance(loops.group()) && compatible(loops)) {
-            return (T) loops.group();
-        }
-        log.info("redis: Lettuce's transport ({}) differs from the node's ({}); Lettuce runs on threads of its own",
-                Transports.socketChannelClass().getSimpleName(), loops.transport());
-        return fallback.allocate(type);
+        return compatible ? (T) loop : fallback.allocate(type);
     }
 
     @Override
     public int threadPoolSize() {
-        return loops.size();
+        return compatible ? 1 : fallback.threadPoolSize();
     }
 
     @Override
     public Future<Boolean> release(EventExecutorGroup group, long quietPeriod, long timeout, TimeUnit unit) {
-        if (group == loops.group()) {
+        if (group == loop) {
             return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
         }
         return fallback.release(group, quietPeriod, timeout, unit);
