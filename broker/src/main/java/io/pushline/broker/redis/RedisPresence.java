@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One gateway node's presence writes. Per uid, the node vouches in {@code presence:{uid}} until a time on
+ * A gateway node's presence writes over one lane's command connection (the node has one per lane, and writes a
+ * uid's presence always over the same one). Per uid, the node vouches in {@code presence:{uid}} until a time on
  * Redis's clock, and the key expires with its longest-lived entry, so that it exists exactly while some node
  * vouches (a push asks only {@code EXISTS}). Besides, it lists its uids in {@code node:{id}:uids}, so that after a
  * crash its next life can withdraw what the previous one left behind. The two live in different Cluster slots and

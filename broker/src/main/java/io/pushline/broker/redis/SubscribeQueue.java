@@ -13,9 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
- * The {@code SUBSCRIBE} and {@code UNSUBSCRIBE} commands of one node's pub/sub connection, written in the order the
- * node decided them, in batches: consecutive subscribes (or unsubscribes) queued before the queue is flushed leave
- * as one command of up to {@link #MAX_CHANNELS} channels. A flush runs at the end of the event-loop turn that queued
+ * The {@code SUBSCRIBE} and {@code UNSUBSCRIBE} commands of one pub/sub connection (a {@link RedisLane}'s),
+ * written in the order the node decided them, in batches: consecutive subscribes (or unsubscribes) queued before
+ * the queue is flushed leave as one command of up to {@link #MAX_CHANNELS} channels. A flush runs at the end of the event-loop turn that queued
  * the first of them, so a join waits for nothing but the rest of its turn; a node taking thousands of pages a
  * second (the reconnect storm after another node stopped) writes one command per turn instead of one system call
  * per page, and Redis answers in one write.
