@@ -241,6 +241,47 @@ abstract class PushlineContract {
     }
 
     @Test
+    void aBroadcastWrittenInSlicesStaysAheadOfThePushesAfterIt() {
+        // More pages per event loop than a loop writes a broadcast to at once (LoopOutbox.SLICE, 512), so that the
+        // broadcast is written in slices and the pushes that follow it reach a loop while it is being written.
+        int count = 600 * Runtime.getRuntime().availableProcessors();
+        List<String> uids = new ArrayList<>();
+        List<WsClient> pages = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String uid = uid();
+            WsClient page = track(WsClient.connect(ws));
+            page.send(uid);
+            uids.add(uid);
+            pages.add(page);
+        }
+        LineClient php = php();
+        StringBuilder probes = new StringBuilder();
+        uids.forEach(uid -> probes.append("{\"uid\":\"").append(uid).append("\",\"probe\":0}\n"));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        boolean allOnline;
+        do { // every page bound and subscribed: one round of probes answered ok for all
+            php.write(probes.toString());
+            allOnline = true;
+            for (int i = 0; i < count; i++) {
+                allOnline &= "ok".equals(php.readLine(WAIT));
+            }
+        } while (!allOnline && System.nanoTime() < deadline);
+        assertTrue(allOnline, "pages not online within " + WAIT);
+        StringBuilder lines = new StringBuilder("{\"broadcast\":true,\"m\":\"first\"}\n");
+        uids.forEach(uid -> lines.append("{\"uid\":\"").append(uid).append("\",\"m\":\"then\"}\n"));
+
+        php.write(lines.toString());
+
+        for (int i = 0; i <= count; i++) {
+            assertEquals("ok", php.readLine(WAIT));
+        }
+        for (int p = 0; p < count; p++) {
+            assertEquals("{\"broadcast\":true,\"m\":\"first\"}", Pages.next(pages.get(p)), "page " + p);
+            assertEquals("{\"uid\":\"" + uids.get(p) + "\",\"m\":\"then\"}", Pages.next(pages.get(p)), "page " + p);
+        }
+    }
+
+    @Test
     void aUidReadsOfflineOnceItsPageHasClosed() {
         String uid = uid();
         WsClient page = page(uid);

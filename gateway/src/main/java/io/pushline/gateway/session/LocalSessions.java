@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -38,7 +40,8 @@ import java.util.function.Consumer;
  * closes; the broker may then hand each loop the lines for its own connections.
  *
  * <p>Delivery encodes a line once as a frame and writes a retained duplicate to each connection, so N tabs cost
- * one copy of the payload. A connection whose outbound buffer is over the high-water mark is a slow consumer:
+ * one copy of the payload. Every write to a page is made by its own event loop, through that loop's
+ * {@link LoopOutbox}, which writes large broadcasts in slices and keeps each page's lines in order. A connection whose outbound buffer is over the high-water mark is a slow consumer:
  * it is closed with {@link CloseCodes#SLOW_CONSUMER} rather than allowed to grow the heap.
  *
  * <p>Thread-safe: transitions for one uid are serialized by {@link ConcurrentHashMap#compute}, which also keeps
@@ -58,6 +61,8 @@ public final class LocalSessions implements DeliveryListener {
     private final AtomicLong invalidLinesDropped = new AtomicLong();
     private volatile Broker broker;
     private volatile EventLoops loops;
+    /** Per event loop, what it writes to its pages: every write to a page goes through its loop's outbox. */
+    private volatile LoopOutbox[] outboxes;
     private volatile Timer deliveryLatency;
 
     /**
@@ -66,6 +71,11 @@ public final class LocalSessions implements DeliveryListener {
      * @param loops the loops the gateway's connections run on, which a broadcast fans out over
      */
     public void attach(Broker broker, EventLoops loops) {
+        LoopOutbox[] boxes = new LoopOutbox[loops.size()];
+        for (int i = 0; i < boxes.length; i++) {
+            boxes[i] = new LoopOutbox(loops.get(i), this);
+        }
+        this.outboxes = boxes;
         this.broker = broker;
         this.loops = loops;
     }
@@ -163,68 +173,72 @@ public final class LocalSessions implements DeliveryListener {
     @Override
     public void onPush(String uid, byte[] line, int loop) {
         Channel[] channels = byUid.get(uid);
-        if (channels == null) {
+        LoopOutbox[] boxes = outboxes;
+        if (channels == null || boxes == null) {
             return;
         }
-        EventLoop only = loop == EVERY_LOOP ? null : loops.get(loop);
+        long since = System.nanoTime();
         deliver(line, frame -> {
-            for (Channel ch : channels) {
-                if (only == null || ch.eventLoop() == only) {
-                    write(ch, frame);
+            if (loop != EVERY_LOOP) {
+                handTo(boxes[loop], frame, (box, f) -> box.push(channels, f, since));
+                return;
+            }
+            for (LoopOutbox box : boxes) {
+                if (anyOn(channels, box.loop())) {
+                    handTo(box, frame, (b, f) -> b.push(channels, f, since));
                 }
             }
         });
     }
 
     /**
-     * A broadcast for one loop is written to that loop's connections; the broker calls it on that loop, and a
-     * push for one of them that follows the broadcast comes after it, the same way.
+     * A broadcast for one loop is handed to that loop's outbox; the broker calls it on that loop, and hands the
+     * pushes that follow it to the same outbox, after it.
      *
-     * <p>A broadcast for every loop is written by every loop to its own connections, in parallel: one thread
-     * writing to all of them would make half of the writes cross-thread tasks and do every socket write on one core.
-     * The delivering thread's own loop writes them at once, not in a task: a push delivered right after the
-     * broadcast is written at once to a connection of that loop, and would overtake a broadcast left in the
-     * loop's task queue. The other loops get a task, queued before any write of a later push to their
-     * connections, which Netty queues as a task too.
+     * <p>A broadcast for every loop is handed to every loop, which writes it to its own pages, in parallel: one
+     * thread writing to all of them would make half of the writes cross-thread tasks and do every socket write on
+     * one core. The delivering thread's own loop gets it last and at once, not in a task, so that the other loops
+     * start first; a push delivered after the broadcast reaches every loop after it either way (the others' tasks
+     * run in order, and the own outbox keeps its order).
      */
     @Override
     public void onBroadcast(byte[] line, int loop) {
-        EventLoops on = loops;
-        if (loop != EVERY_LOOP) {
-            deliver(line, frame -> writeToAllOf(on.get(loop), frame));
+        LoopOutbox[] boxes = outboxes;
+        if (boxes == null) {
             return;
         }
+        long since = System.nanoTime();
         deliver(line, frame -> {
-            EventLoop own = null;
-            for (int i = 0; i < on.size(); i++) {
-                EventLoop other = on.get(i);
-                if (other.inEventLoop()) {
-                    own = other; // written last, so that the other loops start first and write in parallel
-                    continue;
+            if (loop != EVERY_LOOP) {
+                handTo(boxes[loop], frame, (box, f) -> box.broadcast(f, since));
+                return;
+            }
+            LoopOutbox own = null;
+            for (LoopOutbox box : boxes) {
+                if (box.loop().inEventLoop()) {
+                    own = box;
+                } else {
+                    handTo(box, frame, (b, f) -> b.broadcast(f, since));
                 }
-                TextWebSocketFrame shared = frame.retain();
-                other.execute(() -> {
-                    try {
-                        writeToAllOf(other, shared);
-                    } finally {
-                        shared.release();
-                    }
-                });
             }
             if (own != null) {
-                writeToAllOf(own, frame);
+                handTo(own, frame, (b, f) -> b.broadcast(f, since));
             }
         });
     }
 
-    private void writeToAllOf(EventLoop loop, TextWebSocketFrame frame) {
-        byUid.values().forEach(channels -> {
-            for (Channel ch : channels) {
-                if (ch.eventLoop() == loop) {
-                    write(ch, frame);
-                }
-            }
-        });
+    /** Runs {@code action} on the outbox's loop with a reference to {@code frame} of its own. */
+    private static void handTo(LoopOutbox box, TextWebSocketFrame frame, BiConsumer<LoopOutbox, TextWebSocketFrame> action) {
+        TextWebSocketFrame own = frame.retain();
+        if (box.loop().inEventLoop()) {
+            action.accept(box, own);
+            return;
+        }
+        try {
+            box.loop().execute(() -> action.accept(box, own));
+        } catch (RejectedExecutionException e) {
+            own.release(); // the loop is stopping with the gateway, and its pages with it
+        }
     }
 
     private void deliver(byte[] line, Consumer<TextWebSocketFrame> fanOut) {
@@ -244,15 +258,17 @@ public final class LocalSessions implements DeliveryListener {
         }
     }
 
-    private void write(Channel ch, TextWebSocketFrame frame) {
+    /**
+     * Writes a frame to a page, on the page's loop (its {@link LoopOutbox} calls this), or closes a slow consumer.
+     *
+     * @param since when the broker handed the line over, for the delivery latency
+     */
+    void write(Channel ch, TextWebSocketFrame frame, long since) {
         if (ch.isWritable()) {
-            // writeAndFlush from this thread (not eventLoop().execute): Netty counts a queued cross-thread write
-            // against the channel's writability at once, which is what bounds a slow consumer's backlog.
             Timer timer = deliveryLatency;
             if (timer != null && ThreadLocalRandom.current().nextInt(DELIVERY_SAMPLE) == 0) {
-                long handedOver = System.nanoTime();
                 ch.writeAndFlush(frame.retainedDuplicate())
-                        .addListener(f -> timer.record(System.nanoTime() - handedOver, TimeUnit.NANOSECONDS));
+                        .addListener(f -> timer.record(System.nanoTime() - since, TimeUnit.NANOSECONDS));
             } else {
                 ch.writeAndFlush(frame.retainedDuplicate(), ch.voidPromise());
             }
