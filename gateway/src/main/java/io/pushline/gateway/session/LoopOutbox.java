@@ -23,15 +23,18 @@ final class LoopOutbox {
     /** Pages written per slice of a broadcast: a few milliseconds of socket writes. */
     static final int SLICE = 512;
     /**
-     * Deliveries that may wait behind a broadcast. Past this, the broadcast being written is finished at once and
-     * everything waiting written after it: the loop stalls, as it did before slices, rather than hold without bound.
+     * Deliveries, and bytes of them, that may wait behind a broadcast (a line is up to 64 KiB). Past either, the
+     * broadcast being written is finished at once and everything waiting written after it: the loop stalls, as it
+     * did before slices, rather than hold without bound.
      */
     static final int MAX_WAITING = 65_536;
+    static final long MAX_WAITING_BYTES = 8L * 1024 * 1024;
 
     private final EventLoop loop;
     private final LocalSessions sessions;
     /** Pushes ({@code channels} set) and broadcasts ({@code channels} null) that wait for the one being written. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private long waitingBytes;
     /** The broadcast being written, when it was handed over, and where it is. */
     private TextWebSocketFrame broadcast;
     private long broadcastSince;
@@ -83,7 +86,8 @@ final class LoopOutbox {
 
     private void hold(Waiting w) {
         waiting.add(w);
-        if (waiting.size() > MAX_WAITING) {
+        waitingBytes += w.frame().content().readableBytes();
+        if (waiting.size() > MAX_WAITING || waitingBytes > MAX_WAITING_BYTES) {
             writeOn(Integer.MAX_VALUE);
         }
     }
@@ -113,6 +117,7 @@ final class LoopOutbox {
             if (next == null) {
                 return;
             }
+            waitingBytes -= next.frame().content().readableBytes();
             if (next.channels() == null) {
                 start(next.frame(), next.since());
             } else {
