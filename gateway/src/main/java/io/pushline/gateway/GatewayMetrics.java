@@ -32,6 +32,8 @@ public final class GatewayMetrics {
                 .description("push frames written to connections").register(registry);
         FunctionCounter.builder("pushline_gateway_slow_consumers_closed", s, LocalSessions::slowConsumersClosed)
                 .description("connections closed with 4429 for reading too slowly").register(registry);
+        FunctionCounter.builder("pushline_gateway_outbox_overflows", s, LocalSessions::outboxOverflows)
+                .description("broadcasts written to their remaining pages at once because too many pushes waited behind them").register(registry);
         FunctionCounter.builder("pushline_gateway_invalid_lines_dropped", s, LocalSessions::invalidLinesDropped)
                 .description("published lines dropped because they were not valid UTF-8").register(registry);
         s.recordDeliveryLatency(Timer.builder("pushline_gateway_delivery_latency")

@@ -51,8 +51,9 @@ final class RedisConnections implements AutoCloseable {
 
     /** Lettuce's timers and this node's presence refresh; shared by the lanes' clients. */
     final ClientResources resources;
-    /** Per lane: a client whose every connection runs on that lane's loop (see {@link BorrowedLoop}). */
+    /** Per lane: a client whose every connection runs on that lane's loop (see {@link BorrowedLoop}), and its resources. */
     private final List<RedisClient> clients = new ArrayList<>();
+    private final List<ClientResources> laneResources = new ArrayList<>();
     /** Per lane: its command connection. */
     final List<StatefulRedisConnection<String, byte[]>> commands = new ArrayList<>();
     private final RedisURI uri;
@@ -94,6 +95,7 @@ final class RedisConnections implements AutoCloseable {
         for (int lane = 0; lane < loops.size(); lane++) {
             // mutate() shares the timers and threads of the node's resources; only the loop differs per lane.
             ClientResources onLoop = resources.mutate().eventLoopGroupProvider(new BorrowedLoop(loops, lane, fallback)).build();
+            laneResources.add(onLoop);
             RedisClient client = RedisClient.create(onLoop, uri);
             client.setOptions(clientOptions);
             clients.add(client);
@@ -121,6 +123,9 @@ final class RedisConnections implements AutoCloseable {
     public void close() {
         commands.forEach(StatefulRedisConnection::close);
         clients.forEach(client -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+        // A lane's resources share everything with the node's; shut down, they let go of nothing but themselves
+        // (Lettuce warns about resources that were never shut down).
+        laneResources.forEach(r -> r.shutdown(0, 2, TimeUnit.SECONDS));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -59,6 +59,7 @@ public final class LocalSessions implements DeliveryListener {
     private final LongAdder framesDelivered = new LongAdder();
     private final AtomicLong slowConsumersClosed = new AtomicLong();
     private final AtomicLong invalidLinesDropped = new AtomicLong();
+    private final AtomicLong outboxOverflows = new AtomicLong();
     private volatile Broker broker;
     private volatile EventLoops loops;
     /** Per event loop, what it writes to its pages: every write to a page goes through its loop's outbox. */
@@ -335,5 +336,14 @@ public final class LocalSessions implements DeliveryListener {
 
     public long invalidLinesDropped() {
         return invalidLinesDropped.get();
+    }
+
+    /** Broadcasts a loop wrote to its remaining pages at once, because too many pushes waited behind them. */
+    public long outboxOverflows() {
+        return outboxOverflows.get();
+    }
+
+    long outboxOverflowed() {
+        return outboxOverflows.incrementAndGet();
     }
 }

@@ -3,6 +3,8 @@ package io.pushline.gateway.session;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class LoopOutbox {
 
+    private static final Logger log = LoggerFactory.getLogger(LoopOutbox.class);
+
     /** Pages written per slice of a broadcast: a few milliseconds of socket writes. */
     static final int SLICE = 512;
     /**
@@ -29,12 +33,14 @@ final class LoopOutbox {
      */
     static final int MAX_WAITING = 65_536;
     static final long MAX_WAITING_BYTES = 8L * 1024 * 1024;
+    private static final long OVERFLOW_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final EventLoop loop;
     private final LocalSessions sessions;
     /** Pushes ({@code channels} set) and broadcasts ({@code channels} null) that wait for the one being written. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private long waitingBytes;
+    private long overflowLoggedNanos = System.nanoTime() - OVERFLOW_LOG_EVERY_NANOS;
     /** The broadcast being written, when it was handed over, and where it is. */
     private TextWebSocketFrame broadcast;
     private long broadcastSince;
@@ -88,6 +94,14 @@ final class LoopOutbox {
         waiting.add(w);
         waitingBytes += w.frame().content().readableBytes();
         if (waiting.size() > MAX_WAITING || waitingBytes > MAX_WAITING_BYTES) {
+            long overflows = sessions.outboxOverflowed();
+            long now = System.nanoTime();
+            if (now - overflowLoggedNanos >= OVERFLOW_LOG_EVERY_NANOS) {
+                overflowLoggedNanos = now;
+                log.warn("gateway: {} pushes ({} bytes) waited behind a broadcast on {}, over the limit of {} or {} bytes; "
+                        + "writing the broadcast to its remaining pages at once ({} times so far; at most one line a second)",
+                        waiting.size(), waitingBytes, loop, MAX_WAITING, MAX_WAITING_BYTES, overflows);
+            }
             writeOn(Integer.MAX_VALUE);
         }
     }
