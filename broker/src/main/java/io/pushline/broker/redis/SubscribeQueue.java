@@ -15,10 +15,10 @@ import java.util.function.Supplier;
 /**
  * The {@code SUBSCRIBE} and {@code UNSUBSCRIBE} commands of one pub/sub connection (a {@link RedisLane}'s),
  * written in the order the node decided them, in batches: consecutive subscribes (or unsubscribes) queued before
- * the queue is flushed leave as one command of up to {@link #MAX_CHANNELS} channels. A flush runs at the end of the event-loop turn that queued
- * the first of them, so a join waits for nothing but the rest of its turn; a node taking thousands of pages a
- * second (the reconnect storm after another node stopped) writes one command per turn instead of one system call
- * per page, and Redis answers in one write.
+ * the queue is flushed leave as one command of up to {@link #MAX_CHANNELS} channels. A flush runs at the end of
+ * the event-loop turn that queued the first of them, so a join waits for nothing but the rest of its turn; a node
+ * taking thousands of pages a second (the reconnect storm after another node stopped) writes one command per turn
+ * instead of one system call per page, and Redis answers in one write.
  *
  * <p>Ordering: {@link #subscribe} and {@link #unsubscribe} are called under the owner's lock, so the queue's order is
  * the lock's; a flush takes the same lock, so its writes keep that order against the owner's own writes to the

@@ -41,8 +41,9 @@ import java.util.function.Consumer;
  *
  * <p>Delivery encodes a line once as a frame and writes a retained duplicate to each connection, so N tabs cost
  * one copy of the payload. Every write to a page is made by its own event loop, through that loop's
- * {@link LoopOutbox}, which writes large broadcasts in slices and keeps each page's lines in order. A connection whose outbound buffer is over the high-water mark is a slow consumer:
- * it is closed with {@link CloseCodes#SLOW_CONSUMER} rather than allowed to grow the heap.
+ * {@link LoopOutbox}, which writes large broadcasts in slices and keeps each page's lines in order. A connection
+ * whose outbound buffer is over the high-water mark is a slow consumer: it is closed with
+ * {@link CloseCodes#SLOW_CONSUMER} rather than allowed to grow the heap.
  *
  * <p>Thread-safe: transitions for one uid are serialized by {@link ConcurrentHashMap#compute}, which also keeps
  * the broker calls for that uid in order; delivery reads the current connection array without locking.
