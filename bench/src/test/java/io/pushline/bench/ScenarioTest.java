@@ -141,6 +141,9 @@ class ScenarioTest {
     // the server here is this test's own JVM, which also runs the generator: it did spend CPU while connecting
     assertTrue(j.get("serverCpuConnectS").asDouble() > 0, r::toString);
     assertTrue(j.get("serverCpuPerConnectionUs").asDouble() > 0, r::toString);
+    // the generator reports its own CPU, so a reader can tell when it, not the server, capped the rate
+    assertTrue(j.get("generatorCpuPerConnectionUs").asDouble() > 0, r::toString);
+    assertTrue(j.get("generatorCoresWhileConnecting").asDouble() > 0, r::toString);
   }
 
   @Test
@@ -155,6 +158,8 @@ class ScenarioTest {
     assertEquals(51, j.get("perProcess").get(0).get("connected").asInt(), r::toString);
     assertEquals(50, j.get("perProcess").get(1).get("connected").asInt(), r::toString);
     assertTrue(j.get("connectMs").get("count").asLong() == 101, r::toString);
+    // the children's CPU adds up to the generator's
+    assertTrue(j.get("generatorCpuPerConnectionUs").asDouble() > 0, r::toString);
     // the child JVMs are gone
     assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count());
   }
@@ -177,6 +182,7 @@ class ScenarioTest {
     }
     assertTrue(j.get("medianLastMs").asDouble() >= j.get("medianFirstMs").asDouble(), r::toString);
     assertEquals(0, j.get("duplicates").asInt(), r::toString);
+    assertTrue(j.get("generatorCpuMsPerRound").asDouble() > 0, r::toString);
     assertEquals("nio", j.get("transport").asText());
   }
 

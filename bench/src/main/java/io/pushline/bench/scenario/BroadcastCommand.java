@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.Durations;
 import io.pushline.bench.Loops;
+import io.pushline.bench.ProcMetrics;
 import io.pushline.bench.Report;
 import io.pushline.bench.net.FrameScan;
 import io.pushline.bench.net.IngestHandler;
@@ -164,6 +165,9 @@ public final class BroadcastCommand extends ScenarioCommand {
       int withArrivals = 0;
       int complete = 0;
       String error = null;
+      long ownCpu0 = ProcMetrics.selfCpuNanos();
+      long ownCpuBetween = 0; // spent during the pauses between rounds, left out of the per-round figure
+      int roundsRun = 0;
       for (int i = 0; i < repeat; i++) {
         int r = i + 1;
         Round round = rs[i];
@@ -209,13 +213,19 @@ public final class BroadcastCommand extends ScenarioCommand {
         report.line("  round %d: reply %s%s, received by %d of %d, first %.3f ms, last %.3f ms", r, replyText,
             replyNanos < 0 ? "" : String.format(Locale.ROOT, " (%.3f ms)", replyNanos / 1e6), got, clients, firstMs,
             lastMs);
+        roundsRun++;
         if (error != null) {
           break;
         }
         if (i + 1 < repeat) {
+          long paused = ProcMetrics.selfCpuNanos();
           Loops.sleepUntil(System.nanoTime() + interval.toNanos());
+          ownCpuBetween += ProcMetrics.selfCpuNanos() - paused;
         }
       }
+      long ownCpu1 = ProcMetrics.selfCpuNanos();
+      double ownCpuMsPerRound = ownCpu0 < 0 || ownCpu1 < 0 || roundsRun == 0 ? -1
+          : (ownCpu1 - ownCpu0 - ownCpuBetween) / 1e6 / roundsRun;
       Loops.sync(5000, clientGroup);
       int duplicates = 0;
       for (Round round : rs) {
@@ -233,6 +243,7 @@ public final class BroadcastCommand extends ScenarioCommand {
       j.put("medianFirstMs", Report.round3(medFirst));
       j.put("medianLastMs", Report.round3(medLast));
       j.put("duplicates", duplicates);
+      j.put("generatorCpuMsPerRound", Report.round3(ownCpuMsPerRound));
       j.set("rounds", roundsJson);
       putCommon(report, transport, common);
       if (error != null) {
@@ -244,6 +255,8 @@ public final class BroadcastCommand extends ScenarioCommand {
       head.addAll(report.lines());
       head.add(String.format(Locale.ROOT, "  median: first %.3f ms, last %.3f ms; %d of %d rounds reached every "
           + "client; duplicates %d", medFirst, medLast, complete, repeat, duplicates));
+      // the clients' reads share the machine with the server's writes: a round costs the generator about this
+      head.add(String.format(Locale.ROOT, "  generator CPU per round (pauses left out): %.1f ms", ownCpuMsPerRound));
       report.lines().clear();
       report.lines().addAll(head);
       if (error != null) {

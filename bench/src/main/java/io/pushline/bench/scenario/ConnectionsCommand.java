@@ -105,7 +105,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
 
   /** What one process measured. */
   record Part(int attempted, int connected, int failed, String firstError, long elapsedNanos, Histogram connectNanos,
-      int dropped, long closeNanos) {
+      int dropped, long closeNanos, long cpuNanos) {
   }
 
   @Override
@@ -147,8 +147,10 @@ public final class ConnectionsCommand extends ScenarioCommand {
         long cpuBefore = serverCpu();
         progress("opening %d connections to %s%s", count, wsUri,
             sources.isEmpty() ? "" : " from " + SourceAddresses.join(sources));
+        long ownCpu = ProcMetrics.selfCpuNanos();
         WsClients.Result r = clients.connect(0, count, common.setupTimeout.toMillis());
         long cpuConnected = serverCpu();
+        ownCpu = cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
         overallNanos = r.elapsedNanos();
         progress("%d connected, %d failed in %.3f s; holding %s", r.connected(), r.failed(), r.elapsedNanos() / 1e9,
             Durations.format(hold));
@@ -158,7 +160,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
         long c0 = System.nanoTime();
         clients.closeAll(30_000);
         parts.add(new Part(count, r.connected(), r.failed(), r.firstError(), r.elapsedNanos(), r.connectNanos(),
-            dropped, System.nanoTime() - c0));
+            dropped, System.nanoTime() - c0, ownCpu));
       } finally {
         if (clients != null) {
           clients.closeAll(10_000);
@@ -173,6 +175,11 @@ public final class ConnectionsCommand extends ScenarioCommand {
     aggregate(report, wsUri, n, sources, parts, overallNanos, server, transport);
     report.print(out(), common.jsonOnly);
     return 0;
+  }
+
+  /** CPU time between two readings, or -1 when either could not be read. */
+  private static long cpuSpent(long before, long after) {
+    return before < 0 || after < 0 ? -1 : after - before;
   }
 
   private long rss() {
@@ -211,6 +218,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
     int dropped = 0;
     String firstError = null;
     long closeNanos = 0;
+    long ownCpuNanos = 0; // the generator's: every process's CPU while it connected, -1 if one was unreadable
     Histogram h = Report.newNanosHistogram();
     ArrayNode per = Report.MAPPER.createArrayNode();
     for (Part p : parts) {
@@ -218,6 +226,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       failed += p.failed();
       dropped += p.dropped();
       closeNanos = Math.max(closeNanos, p.closeNanos());
+      ownCpuNanos = ownCpuNanos < 0 || p.cpuNanos() < 0 ? -1 : ownCpuNanos + p.cpuNanos();
       if (firstError == null) {
         firstError = p.firstError();
       }
@@ -247,6 +256,11 @@ public final class ConnectionsCommand extends ScenarioCommand {
     j.put("holdS", Report.round3(hold.toNanos() / 1e9));
     j.put("droppedDuringHold", dropped);
     j.put("closeS", Report.round3(closeNanos / 1e9));
+    j.put("generatorCpuConnectS", ownCpuNanos < 0 ? -1 : Report.round3(ownCpuNanos / 1e9));
+    j.put("generatorCpuPerConnectionUs", ownCpuNanos < 0 || connected == 0 ? -1
+        : Report.round3(ownCpuNanos / 1e3 / connected));
+    j.put("generatorCoresWhileConnecting", ownCpuNanos < 0 || overallNanos <= 0 ? -1
+        : Report.round3(ownCpuNanos / (double) overallNanos));
     if (serverPid != null) {
       j.put("serverPid", serverPid);
       j.put("rssBeforeBytes", rssBefore);
@@ -268,6 +282,11 @@ public final class ConnectionsCommand extends ScenarioCommand {
         overallNanos / 1e9, h.getTotalCount() == 0 ? -1 : h.getValueAtPercentile(50) / 1e6,
         h.getTotalCount() == 0 ? -1 : h.getValueAtPercentile(99) / 1e6,
         h.getTotalCount() == 0 ? -1 : h.getMaxValue() / 1e6);
+    if (ownCpuNanos >= 0 && connected > 0 && overallNanos > 0) {
+      // on a machine shared with the server, a generator near its cores' limit caps the rate it measures
+      report.line("  generator CPU while connecting: %.2f s (%.2f cores), %.0f µs per connection", ownCpuNanos / 1e9,
+          ownCpuNanos / (double) overallNanos, ownCpuNanos / 1e3 / connected);
+    }
     report.line("  held %s: %d dropped by the server; closed in %.3f s", Durations.format(hold), dropped,
         closeNanos / 1e9);
     if (serverPid != null) {
@@ -333,7 +352,8 @@ public final class ConnectionsCommand extends ScenarioCommand {
         JsonNode r = Report.MAPPER.readTree(results.get(k));
         parts.add(new Part(c.get("attempted").asInt(), c.get("connected").asInt(), c.get("failed").asInt(),
             c.hasNonNull("firstError") ? c.get("firstError").asText() : null, c.get("elapsedNanos").asLong(),
-            decode(c.get("histogram").asText()), r.get("dropped").asInt(), r.get("closeNanos").asLong()));
+            decode(c.get("histogram").asText()), r.get("dropped").asInt(), r.get("closeNanos").asLong(),
+            c.get("cpuNanos").asLong()));
       }
       for (Process p : procs) {
         p.waitFor(10, TimeUnit.SECONDS);
@@ -469,7 +489,9 @@ public final class ConnectionsCommand extends ScenarioCommand {
       if (!"go".equals(readLine(in))) {
         return 1;
       }
+      long ownCpu = ProcMetrics.selfCpuNanos();
       WsClients.Result r = clients.connect(firstIndex, count, common.setupTimeout.toMillis());
+      ownCpu = cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
       ObjectNode c = Report.MAPPER.createObjectNode();
       c.put("attempted", r.attempted());
       c.put("connected", r.connected());
@@ -477,6 +499,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       c.put("firstError", r.firstError());
       c.put("elapsedNanos", r.elapsedNanos());
       c.put("histogram", encode(r.connectNanos()));
+      c.put("cpuNanos", ownCpu);
       o.println(CONNECTED + c);
       o.flush();
       readLine(in); // "close", or end of input when the parent went away
