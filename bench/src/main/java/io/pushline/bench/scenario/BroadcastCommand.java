@@ -62,6 +62,10 @@ public final class BroadcastCommand extends ScenarioCommand {
       description = "How long a round waits for all clients to receive the broadcast (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--server-pid", paramLabel = "PID",
+      description = "Also report this local process's CPU per round (from /proc, 10 ms ticks: use many rounds).")
+  Long serverPid;
+
   @Option(names = "--payload-bytes", defaultValue = "64", paramLabel = "BYTES",
       description = "Size of the broadcast line without its newline (default: ${DEFAULT-VALUE}).")
   int payloadBytes;
@@ -165,13 +169,16 @@ public final class BroadcastCommand extends ScenarioCommand {
       int withArrivals = 0;
       int complete = 0;
       String error = null;
-      long ownCpu0 = ProcMetrics.selfCpuNanos();
-      long ownCpuBetween = 0; // spent during the pauses between rounds, left out of the per-round figure
+      // CPU spent during the rounds, the pauses between them left out: the generator's, and the server's if known
+      long ownCpu = 0;
+      long serverCpu = 0;
       int roundsRun = 0;
       for (int i = 0; i < repeat; i++) {
         int r = i + 1;
         Round round = rs[i];
         writer.reply = new CompletableFuture<>();
+        long ownCpuBefore = ProcMetrics.selfCpuNanos();
+        long serverCpuBefore = serverCpu();
         long written = System.nanoTime();
         ByteBuf line = PushLines.broadcast(ch.alloc(), r, written - origin, payloadBytes);
         ch.writeAndFlush(line);
@@ -192,6 +199,8 @@ public final class BroadcastCommand extends ScenarioCommand {
         }
         long left = Math.max(0, timeout.toNanos() - (System.nanoTime() - written));
         Loops.await(() -> round.received.get() >= clients, left, 1);
+        ownCpu = addSpent(ownCpu, ownCpuBefore, ProcMetrics.selfCpuNanos());
+        serverCpu = addSpent(serverCpu, serverCpuBefore, serverCpu());
         int got = round.received.get();
         double firstMs = got == 0 ? -1 : (round.first.get() - written) / 1e6;
         double lastMs = got == 0 ? -1 : (round.last.get() - written) / 1e6;
@@ -218,14 +227,11 @@ public final class BroadcastCommand extends ScenarioCommand {
           break;
         }
         if (i + 1 < repeat) {
-          long paused = ProcMetrics.selfCpuNanos();
           Loops.sleepUntil(System.nanoTime() + interval.toNanos());
-          ownCpuBetween += ProcMetrics.selfCpuNanos() - paused;
         }
       }
-      long ownCpu1 = ProcMetrics.selfCpuNanos();
-      double ownCpuMsPerRound = ownCpu0 < 0 || ownCpu1 < 0 || roundsRun == 0 ? -1
-          : (ownCpu1 - ownCpu0 - ownCpuBetween) / 1e6 / roundsRun;
+      double ownCpuMsPerRound = ownCpu < 0 || roundsRun == 0 ? -1 : ownCpu / 1e6 / roundsRun;
+      double serverCpuMsPerRound = serverCpu < 0 || roundsRun == 0 ? -1 : serverCpu / 1e6 / roundsRun;
       Loops.sync(5000, clientGroup);
       int duplicates = 0;
       for (Round round : rs) {
@@ -244,6 +250,10 @@ public final class BroadcastCommand extends ScenarioCommand {
       j.put("medianLastMs", Report.round3(medLast));
       j.put("duplicates", duplicates);
       j.put("generatorCpuMsPerRound", Report.round3(ownCpuMsPerRound));
+      if (serverPid != null) {
+        j.put("serverPid", serverPid);
+        j.put("serverCpuMsPerRound", Report.round3(serverCpuMsPerRound));
+      }
       j.set("rounds", roundsJson);
       putCommon(report, transport, common);
       if (error != null) {
@@ -256,7 +266,8 @@ public final class BroadcastCommand extends ScenarioCommand {
       head.add(String.format(Locale.ROOT, "  median: first %.3f ms, last %.3f ms; %d of %d rounds reached every "
           + "client; duplicates %d", medFirst, medLast, complete, repeat, duplicates));
       // the clients' reads share the machine with the server's writes: a round costs the generator about this
-      head.add(String.format(Locale.ROOT, "  generator CPU per round (pauses left out): %.1f ms", ownCpuMsPerRound));
+      head.add(String.format(Locale.ROOT, "  CPU per round (pauses left out): generator %.1f ms%s", ownCpuMsPerRound,
+          serverPid == null ? "" : String.format(Locale.ROOT, ", server %.1f ms", serverCpuMsPerRound)));
       report.lines().clear();
       report.lines().addAll(head);
       if (error != null) {
@@ -274,6 +285,15 @@ public final class BroadcastCommand extends ScenarioCommand {
     }
     report.print(out(), common.jsonOnly);
     return 0;
+  }
+
+  private long serverCpu() {
+    return serverPid == null ? 0 : ProcMetrics.pidCpuNanos(serverPid);
+  }
+
+  /** {@code total} plus what was spent between two readings; -1 once a reading failed. */
+  private static long addSpent(long total, long before, long after) {
+    return total < 0 || before < 0 || after < 0 ? -1 : total + after - before;
   }
 
   static double median(double[] v) {
