@@ -11,13 +11,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.pushline.bench.HostPort;
@@ -46,6 +42,8 @@ import org.HdrHistogram.Histogram;
  * {@code ratePerSecond > 0}, at most that many connection attempts per second.
  */
 public final class WsClients implements AutoCloseable {
+
+  private static final int MAX_FRAME_PAYLOAD = 1 << 20;
 
   /** Receives the content of each text frame; must not retain it past the call. */
   @FunctionalInterface
@@ -77,7 +75,8 @@ public final class WsClients implements AutoCloseable {
   private final FrameSink sink;
   private final Bootstrap base;
   private final InetSocketAddress remote;
-  private final WebSocketClientProtocolConfig sharedConfig;
+  /** The handshake request up to its key when every client asks for the same URL (uid sent as a frame). */
+  private final byte[] sharedRequestHead;
   private final EventExecutor dispatcher;
   private final AtomicInteger dropped = new AtomicInteger();
   private final AtomicInteger open = new AtomicInteger();
@@ -118,20 +117,7 @@ public final class WsClients implements AutoCloseable {
       b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
     }
     this.base = b;
-    this.sharedConfig = options.uidMode() == UidMode.FRAME ? config(options.uri()) : null;
-  }
-
-  private WebSocketClientProtocolConfig config(URI uri) {
-    return WebSocketClientProtocolConfig.newBuilder()
-        .webSocketUri(uri)
-        .version(WebSocketVersion.V13)
-        .allowExtensions(false)
-        .maxFramePayloadLength(1 << 20)
-        .handshakeTimeoutMillis(options.connectTimeoutMillis())
-        .handleCloseFrames(true)
-        .dropPongFrames(true)
-        .withUTF8Validator(false)
-        .build();
+    this.sharedRequestHead = options.uidMode() == UidMode.FRAME ? WsUpgrade.requestHead(options.uri()) : null;
   }
 
   /**
@@ -216,23 +202,21 @@ public final class WsClients implements AutoCloseable {
 
   private void start(int index) {
     ClientHandler h = new ClientHandler(index, System.nanoTime());
-    URI uri = options.uri();
-    WebSocketClientProtocolConfig cfg = sharedConfig;
-    if (cfg == null) {
+    byte[] head = sharedRequestHead;
+    if (head == null) {
+      URI uri = options.uri();
       String q = uri.getRawQuery();
       String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
       String query = (q == null || q.isEmpty() ? "" : q + "&") + "uid=" + PushLines.uid(index);
-      cfg = config(URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + path + "?" + query));
+      head = WsUpgrade.requestHead(URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + path + "?" + query));
     }
-    final WebSocketClientProtocolConfig c = cfg;
+    final byte[] request = head;
     Bootstrap b = base.clone().handler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
-        p.addLast(new HttpClientCodec(4096, 8192, 8192));
-        p.addLast(new HttpObjectAggregator(8192));
-        p.addLast(new WebSocketClientProtocolHandler(c));
-        p.addLast(new WebSocketFrameAggregator(1 << 20));
+        p.addLast(new WsUpgrade(request, options.connectTimeoutMillis(), MAX_FRAME_PAYLOAD));
+        p.addLast(new WebSocketFrameAggregator(MAX_FRAME_PAYLOAD));
         p.addLast(h);
       }
     });
