@@ -25,6 +25,8 @@ class LoopOutboxIT {
 
     private static final String HOST = "127.0.0.1";
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** More pages than a slice on a one-loop gateway: the broadcast to them cannot be written in one slice. */
+    private static final int PAGES = LoopOutbox.SLICE + 100;
 
     private final MemoryHub hub = new MemoryHub();
     private final Broker publisher = new MemoryBroker(hub, DeliveryListener.NONE);
@@ -40,42 +42,61 @@ class LoopOutboxIT {
     }
 
     @Test
-    void pushesPilingUpBehindABroadcastPastTheBoundFinishItAtOnceAndEveryPageKeepsItsOrder() {
+    void pushesPilingUpBehindABroadcastPastTheByteBoundFinishItAtOnceAndEveryPageKeepsItsOrder() {
+        // One push per page, big enough that the pushes waiting behind the broadcast pass the byte bound before
+        // the last of them, long before the count bound.
+        int pushBytes = (int) (LoopOutbox.MAX_WAITING_BYTES / PAGES) + 1024;
+        overflowBehindABroadcast(1, "x".repeat(pushBytes));
+    }
+
+    @Test
+    void pushesPilingUpBehindABroadcastPastTheCountBoundFinishItAtOnceAndEveryPageKeepsItsOrder() {
+        // Small pushes, enough of them per page to pass the count bound while their bytes stay far below the
+        // byte bound (about 2 MB of 8 MiB).
+        int perPage = LoopOutbox.MAX_WAITING / PAGES + 1;
+        overflowBehindABroadcast(perPage, "");
+    }
+
+    /**
+     * Hands a broadcast and then {@code perPage} pushes to each page to the loop in one task, as a burst of lines
+     * read in one turn would be: the broadcast writes its first slice and leaves the rest for later, and the pushes
+     * wait behind it until they are too many. Every page must then receive the broadcast and its pushes in order,
+     * and the bound must have been passed once.
+     */
+    private void overflowBehindABroadcast(int perPage, String padding) {
         gateway = new GatewayServer(GatewayOptions.of(HOST, 0), EventLoopOptions.of(1), (listener, loops) -> new MemoryBroker(hub, listener));
-        // One loop, more pages than a slice, and one push per page, big enough that the pushes waiting behind the
-        // broadcast pass the byte bound before the last of them.
-        int count = LoopOutbox.SLICE + 100;
-        int pushBytes = (int) (LoopOutbox.MAX_WAITING_BYTES / count) + 1024;
-        String padding = "x".repeat(pushBytes);
         List<String> uids = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < PAGES; i++) {
             String uid = "o" + i;
             uids.add(uid);
             pages.add(RawWebSocket.connect(HOST, gateway.port(), "/?uid=" + uid));
         }
         LocalSessions sessions = gateway.sessions();
-        Awaitility.await("pages bound").atMost(WAIT).until(() -> sessions.connections() == count);
+        Awaitility.await("pages bound").atMost(WAIT).until(() -> sessions.connections() == PAGES);
         EventLoop loop = sessions.connectionsByUid().next()[0].eventLoop();
         byte[] broadcast = "{\"broadcast\":true,\"m\":\"first\"}".getBytes(StandardCharsets.UTF_8);
 
-        // All handed over in one task of the loop, as a burst of lines read in one turn would be: the broadcast
-        // writes its first slice and leaves the rest for later; the pushes wait behind it until they are too many.
         loop.execute(() -> {
             sessions.onBroadcast(broadcast, DeliveryListener.EVERY_LOOP);
-            for (String uid : uids) {
-                sessions.onPush(uid, push(uid, padding), DeliveryListener.EVERY_LOOP);
+            for (int n = 0; n < perPage; n++) {
+                for (String uid : uids) {
+                    sessions.onPush(uid, push(uid, n, padding), DeliveryListener.EVERY_LOOP);
+                }
             }
         });
 
-        for (int p = 0; p < count; p++) {
+        for (int p = 0; p < PAGES; p++) {
             assertEquals("{\"broadcast\":true,\"m\":\"first\"}", pages.get(p).readFrame(WAIT).text(), "page " + p);
-            assertEquals(new String(push(uids.get(p), padding), StandardCharsets.UTF_8), pages.get(p).readFrame(WAIT).text(), "page " + p);
+            for (int n = 0; n < perPage; n++) {
+                assertEquals(new String(push(uids.get(p), n, padding), StandardCharsets.UTF_8),
+                        pages.get(p).readFrame(WAIT).text(), "page " + p + ", push " + n);
+            }
         }
         assertEquals(1, sessions.outboxOverflows(), "the bound was passed once");
         assertEquals(0, sessions.slowConsumersClosed());
     }
 
-    private static byte[] push(String uid, String padding) {
-        return ("{\"uid\":\"" + uid + "\",\"pad\":\"" + padding + "\"}").getBytes(StandardCharsets.UTF_8);
+    private static byte[] push(String uid, int n, String padding) {
+        return ("{\"uid\":\"" + uid + "\",\"n\":" + n + ",\"pad\":\"" + padding + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 }
