@@ -7,7 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -15,8 +17,12 @@ import java.util.concurrent.TimeUnit;
  * What one event loop writes to its own pages, in the order it was handed over. A broadcast is written a slice of
  * {@link #SLICE} pages at a time, the next slice scheduled after the loop has served its sockets: written at once,
  * a broadcast to 10,000 pages held a loop for 100 ms and more on a small machine, and the ingest's replies, reads
- * and pings on that loop waited for all of it. A push handed over while a broadcast is being written waits behind
- * it, so a page never receives a push before the broadcast published ahead of it.
+ * and pings on that loop waited for all of it.
+ *
+ * <p>A page never receives a push before a broadcast published ahead of it. A push handed over while a broadcast
+ * is being written does not wait for the broadcast's other pages: the broadcast is written to the push's pages
+ * first, if its slices have not reached them yet, then the push, and the slices skip those pages. Only a second
+ * broadcast waits for the first, and the pushes handed over after it wait with it: they must not overtake it.
  *
  * <p>Used only on its loop, so it needs no lock. It owns one reference to every frame handed to it.
  */
@@ -37,7 +43,10 @@ final class LoopOutbox {
 
     private final EventLoop loop;
     private final LocalSessions sessions;
-    /** Pushes ({@code channels} set) and broadcasts ({@code channels} null) that wait for the one being written. */
+    /**
+     * Pushes ({@code channels} set) and broadcasts ({@code channels} null) that wait for the one being written: a
+     * broadcast, and whatever was handed over after it.
+     */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private long waitingBytes;
     private long overflowLoggedNanos = System.nanoTime() - OVERFLOW_LOG_EVERY_NANOS;
@@ -45,6 +54,13 @@ final class LoopOutbox {
     private TextWebSocketFrame broadcast;
     private long broadcastSince;
     private Iterator<Channel[]> cursor;
+    /**
+     * Pages the broadcast under way was written to, by its slices or ahead of them for a push: each is written to
+     * once. Held only while a broadcast is under way (null otherwise), at most one entry per page of this loop; sized
+     * from the last broadcast's, so that it does not grow through a dozen rehashes each time.
+     */
+    private Set<Channel> reached;
+    private int lastReached;
     private boolean sliceScheduled;
 
     private record Waiting(Channel[] channels, TextWebSocketFrame frame, long since) {
@@ -65,14 +81,27 @@ final class LoopOutbox {
      * @param since {@link System#nanoTime()} when the broker handed the line over
      */
     void push(Channel[] channels, TextWebSocketFrame frame, long since) {
-        if (idle()) {
+        if (waiting.isEmpty()) {
             try {
-                writeTo(channels, frame, since);
+                writeAhead(channels);
+                writeTo(channels, frame, since, null);
             } finally {
                 frame.release();
             }
         } else {
             hold(new Waiting(channels, frame, since));
+        }
+    }
+
+    /** Writes the broadcast under way, if any, to those of {@code channels} its slices have not reached yet. */
+    private void writeAhead(Channel[] channels) {
+        if (broadcast == null) {
+            return;
+        }
+        for (Channel ch : channels) {
+            if (ch.eventLoop() == loop && reached.add(ch)) {
+                sessions.write(ch, broadcast, broadcastSince);
+            }
         }
     }
 
@@ -98,8 +127,9 @@ final class LoopOutbox {
             long now = System.nanoTime();
             if (now - overflowLoggedNanos >= OVERFLOW_LOG_EVERY_NANOS) {
                 overflowLoggedNanos = now;
-                log.warn("gateway: {} pushes ({} bytes) waited behind a broadcast on {}, over the limit of {} or {} bytes; "
-                        + "writing the broadcast to its remaining pages at once ({} times so far; at most one line a second)",
+                log.warn("gateway: {} broadcasts and pushes ({} bytes) waited behind a broadcast on {}, over the limit "
+                        + "of {} or {} bytes; writing them to their remaining pages at once ({} times so far; at most "
+                        + "one line a second)",
                         waiting.size(), waitingBytes, loop, MAX_WAITING, MAX_WAITING_BYTES, overflows);
             }
             writeOn(Integer.MAX_VALUE);
@@ -110,6 +140,7 @@ final class LoopOutbox {
         broadcast = frame;
         broadcastSince = since;
         cursor = sessions.connectionsByUid();
+        reached = new HashSet<>(lastReached + lastReached / 3 + 16);
     }
 
     /**
@@ -119,6 +150,7 @@ final class LoopOutbox {
     private void writeOn(int slice) {
         while (true) {
             if (broadcast != null) {
+                writePushesAhead();
                 if (!writeSlice(slice)) {
                     scheduleNextSlice();
                     return;
@@ -126,6 +158,8 @@ final class LoopOutbox {
                 broadcast.release();
                 broadcast = null;
                 cursor = null;
+                lastReached = reached.size();
+                reached = null; // not kept cleared: its table would stay as large as the largest broadcast made it
             }
             Waiting next = waiting.poll();
             if (next == null) {
@@ -136,10 +170,28 @@ final class LoopOutbox {
                 start(next.frame(), next.since());
             } else {
                 try {
-                    writeTo(next.channels(), next.frame(), next.since());
+                    writeTo(next.channels(), next.frame(), next.since(), null);
                 } finally {
                     next.frame().release();
                 }
+            }
+        }
+    }
+
+    /**
+     * The pushes that waited for the broadcast now under way (they came after it, behind an earlier one) need not
+     * wait for all its slices either: up to the next broadcast waiting, each goes with the broadcast written ahead.
+     */
+    private void writePushesAhead() {
+        Waiting next;
+        while ((next = waiting.peek()) != null && next.channels() != null) {
+            waiting.poll();
+            waitingBytes -= next.frame().content().readableBytes();
+            try {
+                writeAhead(next.channels());
+                writeTo(next.channels(), next.frame(), next.since(), null);
+            } finally {
+                next.frame().release();
             }
         }
     }
@@ -148,7 +200,7 @@ final class LoopOutbox {
     private boolean writeSlice(int slice) {
         int written = 0;
         while (written < slice && cursor.hasNext()) {
-            written += writeTo(cursor.next(), broadcast, broadcastSince);
+            written += writeTo(cursor.next(), broadcast, broadcastSince, reached);
         }
         return !cursor.hasNext();
     }
@@ -172,10 +224,14 @@ final class LoopOutbox {
         }
     }
 
-    private int writeTo(Channel[] channels, TextWebSocketFrame frame, long since) {
+    /**
+     * Writes {@code frame} to those of {@code channels} on this loop, and counts them; with {@code once}, only to
+     * those not in it yet, which it then holds.
+     */
+    private int writeTo(Channel[] channels, TextWebSocketFrame frame, long since, Set<Channel> once) {
         int written = 0;
         for (Channel ch : channels) {
-            if (ch.eventLoop() == loop) {
+            if (ch.eventLoop() == loop && (once == null || once.add(ch))) {
                 sessions.write(ch, frame, since);
                 written++;
             }
