@@ -21,6 +21,9 @@ public final class BrokerMetrics {
                     .description("1 while the publish circuit breaker refuses or probes (Redis failing)").register(registry);
             Gauge.builder("pushline_redis_subscribed_uids", redis, RedisBroker::subscribedUids).tag("service", service)
                     .description("uids this node is subscribed to in Redis").register(registry);
+            Gauge.builder("pushline_redis_presence_writes_queued", redis, RedisBroker::presenceWritesQueued).tag("service", service)
+                    .description("joins and leaves of pages waiting to be written to Redis, or written and unanswered "
+                            + "(a burst of pages leaving waits here rather than in Redis)").register(registry);
         }
     }
 

@@ -154,7 +154,8 @@ public final class RedisBroker implements Broker {
         }
         try {
             for (RedisLane lane : lanes) {
-                lane.presence = new RedisPresence(lane.commands, lane.written, names, nodeId, presenceTtl);
+                lane.presence = new RedisPresence(lane.commands, lane.written, names, nodeId, presenceTtl,
+                        "redis broker " + nodeId + " lane " + lane.index);
             }
             int withdrawn = lanes.get(0).presence.withdrawPreviousLife().get(options.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
             if (withdrawn > 0) {
@@ -584,6 +585,17 @@ public final class RedisBroker implements Broker {
     /** Number of uids this node holds; for metrics and tests. */
     public int subscribedUids() {
         return joined.size();
+    }
+
+    /** Presence writes (joins and leaves) waiting to be written or unanswered, over all lanes; for metrics. */
+    public int presenceWritesQueued() {
+        int queued = 0;
+        for (RedisLane lane : lanes) {
+            if (lane.presence != null) {
+                queued += lane.presence.queued();
+            }
+        }
+        return queued;
     }
 
     @Override

@@ -24,6 +24,8 @@ final class RedisPresence {
 
     private static final LuaScript TOUCH = LuaScript.load("touch.lua");
     private static final LuaScript LEAVE = LuaScript.load("leave.lua");
+    /** Uids whose join or leave may wait per lane: far more than one node holds (20,000 per process here). */
+    private static final int MAX_WAITING = 1 << 20;
 
     private final RedisAsyncCommands<String, byte[]> redis;
     private final RedisNames names;
@@ -32,8 +34,11 @@ final class RedisPresence {
     private final byte[] ttlMillis;
     private final Duration ttl;
     private final Runnable written;
+    private final PresenceQueue queue;
 
-    RedisPresence(RedisAsyncCommands<String, byte[]> redis, Runnable written, RedisNames names, String nodeId, Duration ttl) {
+    RedisPresence(RedisAsyncCommands<String, byte[]> redis, Runnable written, RedisNames names, String nodeId, Duration ttl,
+                  String queueName) {
+        this.queue = new PresenceQueue(queueName, this::writeAdd, this::writeRemove, MAX_WAITING);
         this.redis = redis;
         this.written = written;
         this.names = names;
@@ -43,8 +48,16 @@ final class RedisPresence {
         this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Vouches for {@code uid} until now + TTL, and lists it as this node's. */
+    /**
+     * Vouches for {@code uid} until now + TTL, and lists it as this node's: written through the lane's
+     * {@link PresenceQueue}, as {@link #remove} is, so that a burst of joins or leaves waits there rather than in
+     * Redis's input.
+     */
     CompletableFuture<Void> add(String uid) {
+        return queue.join(uid);
+    }
+
+    private CompletableFuture<Void> writeAdd(String uid) {
         return CompletableFuture.allOf(touch(uid), flushed(redis.sadd(nodeUidsKey, bytes(uid))));
     }
 
@@ -53,8 +66,18 @@ final class RedisPresence {
         return TOUCH.run(redis, written, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
     }
 
+    /** Stops vouching for {@code uid} and drops it from the node's list; see {@link #add}. */
     CompletableFuture<Void> remove(String uid) {
+        return queue.leave(uid);
+    }
+
+    private CompletableFuture<Void> writeRemove(String uid) {
         return CompletableFuture.allOf(leave(uid), flushed(redis.srem(nodeUidsKey, bytes(uid))));
+    }
+
+    /** Joins and leaves waiting to be written, and written but unanswered. */
+    int queued() {
+        return queue.waiting() + queue.inFlight();
     }
 
     private CompletableFuture<Long> leave(String uid) {
@@ -73,14 +96,10 @@ final class RedisPresence {
      * @return how many uids were withdrawn
      */
     CompletableFuture<Integer> withdrawPreviousLife() {
-        return flushed(redis.smembers(nodeUidsKey)).thenCompose(previous -> {
-            List<CompletableFuture<Long>> removals = previous.stream()
-                    .map(uid -> leave(new String(uid, StandardCharsets.UTF_8)))
-                    .toList();
-            return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
-                    .thenCompose(v -> flushed(redis.del(nodeUidsKey)))
-                    .thenApply(v -> previous.size());
-        });
+        return flushed(redis.smembers(nodeUidsKey)).thenCompose(previous -> Slices.each(List.copyOf(previous),
+                        uid -> leave(new String(uid, StandardCharsets.UTF_8)))
+                .thenCompose(v -> flushed(redis.del(nodeUidsKey)))
+                .thenApply(v -> previous.size()));
     }
 
     private <T> CompletableFuture<T> flushed(RedisFuture<T> command) {

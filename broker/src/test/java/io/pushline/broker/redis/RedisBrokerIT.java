@@ -272,6 +272,58 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
+    void thousandsOfPagesLeavingAtOnceWaitInTheNodeNotInRedisAndNoneTimesOut() throws Exception {
+        // 30,000 pages closing within a few loop turns: written at once, their leaves are 60,000 commands in
+        // Redis's input, and the last of them waits for all the others, longer than a 250 ms timeout, which fails
+        // it and marks the node for a re-sync. Paced, each is written when Redis has answered enough of the earlier
+        // ones, and none waits that long in Redis.
+        int count = 30_000;
+        String node = "gw-leaving";
+        RedisBroker broker = new RedisBroker(options(Duration.ofSeconds(30)).withCommandTimeout(Duration.ofMillis(250)),
+                node, new Recorder(), loops);
+        try {
+            List<String> uids = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                uids.add("leaving-" + i);
+            }
+            for (List<String> slice : slices(uids, 500)) {
+                // A join that times out in a cold JVM is set right by the re-sync; the joins are not what is tested.
+                CompletableFuture.allOf(slice.stream().map(broker::subscribe).toArray(CompletableFuture[]::new))
+                        .exceptionally(e -> null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            Awaitility.await("every uid joined, the node healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> broker.isHealthy() && redis.command("SCARD", names().nodeUidsKey(node)).equals(Integer.toString(count)));
+
+            // One turn after another, as a loop reads the closes of 1,000 pages per turn: each turn's writes are
+            // flushed at its end, before the next turn's decisions (tasks queued all at once would run back to back
+            // for up to a second before the loop flushed or read anything, and time out commands on any code).
+            List<CompletableFuture<Void>> leaves = new ArrayList<>();
+            List<List<String>> slices = slices(uids, 1_000);
+            for (int t = 0; t < slices.size(); t++) {
+                List<String> slice = slices.get(t);
+                leaves.addAll(loops.get(t % loops.size()).submit(() -> slice.stream().map(broker::unsubscribe).toList())
+                        .get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            await(CompletableFuture.allOf(leaves.toArray(CompletableFuture[]::new)));
+
+            assertTrue(broker.isHealthy(), "no command timed out, nothing to re-sync");
+            assertEquals("0", redis.command("SCARD", names().nodeUidsKey(node)));
+            assertEquals("[]", redis.command("KEYS", names().presenceKey("leaving-*")));
+            assertEquals(0, broker.presenceWritesQueued());
+        } finally {
+            broker.close();
+        }
+    }
+
+    private static <T> List<List<T>> slices(List<T> items, int size) {
+        List<List<T>> slices = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += size) {
+            slices.add(items.subList(from, Math.min(items.size(), from + size)));
+        }
+        return slices;
+    }
+
+    @Test
     void joinsAndLeavesDecidedOnBothLoopsReachRedisInTheirOrder() throws Exception {
         // Each uid flips between joined and left many times, each flip on the other loop, so its subscribes and
         // unsubscribes are queued by both loops' turns. Redis must end with exactly the uids left joined, each
