@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -144,6 +145,35 @@ class ScenarioTest {
     // the generator reports its own CPU, so a reader can tell when it, not the server, capped the rate
     assertTrue(j.get("generatorCpuPerConnectionUs").asDouble() > 0, r::toString);
     assertTrue(j.get("generatorCoresWhileConnecting").asDouble() > 0, r::toString);
+  }
+
+  @Test
+  void connectionsInStormsReportEachStorm() {
+    BenchRun r = BenchRun.of("connections", "--ws", server.wsUrl(), "--count", "50", "--hold", "100ms",
+        "--processes", "1", "--storms", "3", "--between", "100ms");
+    assertEquals(0, r.exitCode(), r::toString);
+    List<String> lines = r.jsonLines();
+    assertEquals(3, lines.size(), r::toString);
+    for (int i = 0; i < 3; i++) {
+      JsonNode j = readJson(lines.get(i));
+      assertEquals(i + 1, j.get("storm").asInt(), r::toString);
+      assertEquals(3, j.get("storms").asInt(), r::toString);
+      assertEquals(50, j.get("connected").asInt(), r::toString);
+      assertEquals(0, j.get("droppedDuringHold").asInt(), r::toString);
+      assertTrue(j.get("generatorCpuPerConnectionUs").asDouble() > 0, r::toString);
+    }
+    BenchRun refused = BenchRun.of("connections", "--ws", server.wsUrl(), "--count", "10", "--processes", "2",
+        "--storms", "2");
+    assertEquals(1, refused.exitCode(), refused::toString);
+    assertTrue(refused.err().contains("--storms 2 needs one generator process"), refused::toString);
+  }
+
+  private static JsonNode readJson(String line) {
+    try {
+      return Report.MAPPER.readTree(line);
+    } catch (IOException e) {
+      throw new AssertionError("bad JSON line: " + line, e);
+    }
   }
 
   @Test

@@ -51,7 +51,8 @@ import picocli.CommandLine.Option;
             + "/proc/<pid>/status before connecting and at the end of the hold, and reports RSS per connection.",
         "One process can hold about (open-file limit - 500) connections; --processes N (or auto) forks N child "
             + "JVMs of this jar, each holding count/N, and aggregates their results.",
-        "Prints a summary and one JSON line {\"scenario\":\"connections\",...}."})
+        "--storms N repeats connect, hold and close in this JVM, so that later storms meet a warm generator.",
+        "Prints a summary and one JSON line {\"scenario\":\"connections\",...} per storm."})
 public final class ConnectionsCommand extends ScenarioCommand {
 
   static final String STAGED = "BENCH-CHILD-STAGED";
@@ -90,6 +91,17 @@ public final class ConnectionsCommand extends ScenarioCommand {
       description = "How long to keep the connections open once all are connected (default: ${DEFAULT-VALUE}).")
   Duration hold;
 
+  @Option(names = "--storms", defaultValue = "1", paramLabel = "N",
+      description = "Connect, hold and close N times in this JVM, with a report (and a JSON line, with \"storm\") "
+          + "per storm: after the first, the generator's own code is compiled, so its CPU per connection is what "
+          + "a warm client costs rather than its JIT's. One generator process only (default: ${DEFAULT-VALUE}).")
+  int storms;
+
+  @Option(names = "--between", defaultValue = "5s", paramLabel = "DURATION",
+      description = "Pause between two storms, for the server to finish the closes of the last (default: "
+          + "${DEFAULT-VALUE}).")
+  Duration between;
+
   @Option(names = "--child-heap", defaultValue = "1g", paramLabel = "SIZE",
       description = "-Xmx of each child JVM (default: ${DEFAULT-VALUE}).")
   String childHeap;
@@ -112,6 +124,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
   public Integer call() {
     URI wsUri = checkWs(ws);
     checkPositive("--count", count);
+    checkPositive("--storms", storms);
     if (child) {
       return runChild(wsUri);
     }
@@ -133,48 +146,71 @@ public final class ConnectionsCommand extends ScenarioCommand {
     if (n > count) {
       n = count;
     }
-    Report report = new Report("connections");
-    Transport transport = Transport.select(common.transport);
-    ServerSample server;
-    List<Part> parts = new ArrayList<>();
-    long overallNanos;
-    if (n == 1) {
-      EventLoopGroup group = transport.newGroup(common.clientThreads, "bench-client");
-      WsClients clients = null;
-      try {
-        clients = newClients(transport, group, wsUri, common, rateLimit, sources, (c, b) -> { });
-        long rssBefore = rss();
-        long cpuBefore = serverCpu();
-        progress("opening %d connections to %s%s", count, wsUri,
-            sources.isEmpty() ? "" : " from " + SourceAddresses.join(sources));
-        long ownCpu = ProcMetrics.selfCpuNanos();
-        WsClients.Result r = clients.connect(0, count, common.setupTimeout.toMillis());
-        long cpuConnected = serverCpu();
-        ownCpu = cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
-        overallNanos = r.elapsedNanos();
-        progress("%d connected, %d failed in %.3f s; holding %s", r.connected(), r.failed(), r.elapsedNanos() / 1e9,
-            Durations.format(hold));
-        Loops.sleepUntil(System.nanoTime() + hold.toNanos());
-        server = new ServerSample(rssBefore, rss(), cpuBefore, cpuConnected);
-        int dropped = clients.droppedCount();
-        long c0 = System.nanoTime();
-        clients.closeAll(30_000);
-        parts.add(new Part(count, r.connected(), r.failed(), r.firstError(), r.elapsedNanos(), r.connectNanos(),
-            dropped, System.nanoTime() - c0, ownCpu));
-      } finally {
-        if (clients != null) {
-          clients.closeAll(10_000);
-        }
-        Transport.shutdown(group, 5000);
-      }
-    } else {
-      long[] sample = new long[4];
-      overallNanos = runChildren(wsUri, n, sources, parts, sample);
-      server = new ServerSample(sample[0], sample[1], sample[2], sample[3]);
+    if (storms > 1 && n > 1) {
+      throw new BenchException("--storms " + storms + " needs one generator process (this run needs " + n
+          + "): lower --count, or run the command once per storm");
     }
-    aggregate(report, wsUri, n, sources, parts, overallNanos, server, transport);
-    report.print(out(), common.jsonOnly);
+    Transport transport = Transport.select(common.transport);
+    if (n > 1) {
+      List<Part> parts = new ArrayList<>();
+      long[] sample = new long[4];
+      long overallNanos = runChildren(wsUri, n, sources, parts, sample);
+      report(1, wsUri, n, sources, parts, overallNanos, new ServerSample(sample[0], sample[1], sample[2], sample[3]),
+          transport);
+      return 0;
+    }
+    EventLoopGroup group = transport.newGroup(common.clientThreads, "bench-client");
+    try {
+      for (int storm = 1; storm <= storms; storm++) {
+        if (storm > 1) {
+          progress("storm %d of %d in %s", storm, storms, Durations.format(between));
+          Loops.sleepUntil(System.nanoTime() + between.toNanos());
+        }
+        storm(storm, transport, group, wsUri, sources);
+      }
+    } finally {
+      Transport.shutdown(group, 5000);
+    }
     return 0;
+  }
+
+  /** One storm in this process: connect every client, hold, close; then its report. */
+  private void storm(int storm, Transport transport, EventLoopGroup group, URI wsUri, List<InetAddress> sources) {
+    WsClients clients = null;
+    try {
+      clients = newClients(transport, group, wsUri, common, rateLimit, sources, (c, b) -> { });
+      long rssBefore = rss();
+      long cpuBefore = serverCpu();
+      progress("opening %d connections to %s%s", count, wsUri,
+          sources.isEmpty() ? "" : " from " + SourceAddresses.join(sources));
+      long ownCpu = ProcMetrics.selfCpuNanos();
+      WsClients.Result r = clients.connect(0, count, common.setupTimeout.toMillis());
+      long cpuConnected = serverCpu();
+      ownCpu = cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
+      progress("%d connected, %d failed in %.3f s; holding %s", r.connected(), r.failed(), r.elapsedNanos() / 1e9,
+          Durations.format(hold));
+      Loops.sleepUntil(System.nanoTime() + hold.toNanos());
+      ServerSample server = new ServerSample(rssBefore, rss(), cpuBefore, cpuConnected);
+      int dropped = clients.droppedCount();
+      long c0 = System.nanoTime();
+      clients.closeAll(30_000);
+      Part part = new Part(count, r.connected(), r.failed(), r.firstError(), r.elapsedNanos(), r.connectNanos(),
+          dropped, System.nanoTime() - c0, ownCpu);
+      report(storm, wsUri, 1, sources, List.of(part), r.elapsedNanos(), server, transport);
+    } finally {
+      if (clients != null) {
+        clients.closeAll(10_000);
+      }
+    }
+  }
+
+  private void report(int storm, URI wsUri, int n, List<InetAddress> sources, List<Part> parts, long overallNanos,
+      ServerSample server, Transport transport) {
+    Report report = new Report("connections");
+    aggregate(report, wsUri, n, sources, parts, overallNanos, server, transport);
+    report.json().put("storm", storm);
+    report.json().put("storms", storms);
+    report.print(out(), common.jsonOnly);
   }
 
   /** CPU time between two readings, or -1 when either could not be read. */
