@@ -30,6 +30,11 @@ public final class ProcMetrics {
     return pidCpuNanos(ProcessHandle.current().pid());
   }
 
+  /** CPU time spent between two readings of {@link #selfCpuNanos} or {@link #pidCpuNanos}; -1 when either failed. */
+  public static long cpuSpent(long before, long after) {
+    return before < 0 || after < 0 ? -1 : after - before;
+  }
+
   /** CPU time (utime + stime) of process {@code pid} from /proc/PID/stat, in nanoseconds (10 ms resolution). */
   public static long pidCpuNanos(long pid) {
     try {

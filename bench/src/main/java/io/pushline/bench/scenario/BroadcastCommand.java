@@ -293,7 +293,8 @@ public final class BroadcastCommand extends ScenarioCommand {
 
   /** {@code total} plus what was spent between two readings; -1 once a reading failed. */
   private static long addSpent(long total, long before, long after) {
-    return total < 0 || before < 0 || after < 0 ? -1 : total + after - before;
+    long spent = ProcMetrics.cpuSpent(before, after);
+    return total < 0 || spent < 0 ? -1 : total + spent;
   }
 
   static double median(double[] v) {

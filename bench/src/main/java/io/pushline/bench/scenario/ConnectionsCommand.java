@@ -186,7 +186,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       long ownCpu = ProcMetrics.selfCpuNanos();
       WsClients.Result r = clients.connect(0, count, common.setupTimeout.toMillis());
       long cpuConnected = serverCpu();
-      ownCpu = cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
+      ownCpu = ProcMetrics.cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
       progress("%d connected, %d failed in %.3f s; holding %s", r.connected(), r.failed(), r.elapsedNanos() / 1e9,
           Durations.format(hold));
       Loops.sleepUntil(System.nanoTime() + hold.toNanos());
@@ -211,11 +211,6 @@ public final class ConnectionsCommand extends ScenarioCommand {
     report.json().put("storm", storm);
     report.json().put("storms", storms);
     report.print(out(), common.jsonOnly);
-  }
-
-  /** CPU time between two readings, or -1 when either could not be read. */
-  private static long cpuSpent(long before, long after) {
-    return before < 0 || after < 0 ? -1 : after - before;
   }
 
   private long rss() {
@@ -527,7 +522,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       }
       long ownCpu = ProcMetrics.selfCpuNanos();
       WsClients.Result r = clients.connect(firstIndex, count, common.setupTimeout.toMillis());
-      ownCpu = cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
+      ownCpu = ProcMetrics.cpuSpent(ownCpu, ProcMetrics.selfCpuNanos());
       ObjectNode c = Report.MAPPER.createObjectNode();
       c.put("attempted", r.attempted());
       c.put("connected", r.connected());
