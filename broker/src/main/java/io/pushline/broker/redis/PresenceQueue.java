@@ -8,8 +8,8 @@ import java.util.function.Function;
 
 /**
  * The joins and leaves of one lane's presence, written with at most {@link #IN_FLIGHT} unanswered; the others wait
- * here in the order they were decided, one entry per uid. A command's timeout runs from the moment it is written,
- * and Redis answers a connection's commands in order: 19,000 pages closing within a second wrote 38,000 commands
+ * here in the order they were decided, one entry per uid. A command's timeout runs from the moment it is handed to
+ * Lettuce, and Redis answers a connection's commands in order: 19,000 pages closing within a second wrote 38,000 commands
  * at once, and on two shared cores the last of them waited more than the 500 ms timeout behind the others (a
  * failure, a warning, and a re-sync of every uid the node held, in every connect-storm benchmark). Waiting here
  * instead, a command is written when Redis has room for it, and its timeout measures Redis, not the queue.
@@ -28,9 +28,9 @@ import java.util.function.Function;
 final class PresenceQueue {
 
     /**
-     * Writes unanswered at a time, each one or two commands. Enough to keep Redis busy across a round trip (a
-     * few thousand writes a second per lane at a millisecond each), few enough that the last one is answered within
-     * milliseconds of being written.
+     * Writes unanswered at a time, each two commands. Enough to keep Redis busy across a round trip (256 per round
+     * trip of a millisecond is far more than a lane's joins and leaves), few enough that the last is answered
+     * within a few milliseconds of Redis's time (about 10 µs each).
      */
     static final int IN_FLIGHT = 256;
 
