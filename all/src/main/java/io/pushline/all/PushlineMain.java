@@ -13,6 +13,7 @@ import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.gateway.GatewayOptions;
 import io.pushline.ingest.IngestOptions;
 import org.slf4j.LoggerFactory;
+import io.pushline.common.netty.LeakSampling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,6 +60,7 @@ public final class PushlineMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        LeakSampling.forServers();
         int code = new CommandLine(new PushlineMain()).execute(args);
         if (code != 0) {
             System.exit(code);

@@ -9,6 +9,7 @@ import io.pushline.common.admin.Metrics;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.ServiceRunner;
 import io.pushline.common.netty.EventLoopOptions;
+import io.pushline.common.netty.LeakSampling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,6 +46,7 @@ public final class GatewayMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        LeakSampling.forServers();
         int code = new CommandLine(new GatewayMain()).execute(args);
         if (code != 0) {
             System.exit(code);
