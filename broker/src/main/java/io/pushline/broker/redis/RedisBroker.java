@@ -102,6 +102,8 @@ public final class RedisBroker implements Broker {
     private volatile boolean closed;
     /** Set by {@link #withdraw()}: no presence is written from then on. */
     private volatile boolean withdrawn;
+    /** The withdrawal {@link #withdraw()} started, which {@link #close()} waits for rather than writing it again. Guarded by {@link #lock}. */
+    private CompletableFuture<Void> withdrawal;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
     /** A uid this node holds. Guarded by {@link #lock}. */
@@ -547,12 +549,24 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletableFuture<Void> withdraw() {
         requireSubscriber();
-        List<String> held;
         synchronized (lock) {
-            withdrawn = true;
-            held = new ArrayList<>(joined.keySet());
+            if (withdrawal == null) {
+                withdrawn = true;
+                withdrawal = leaveAll(new ArrayList<>(joined.keySet()));
+            }
+            return withdrawal;
         }
-        return Slices.each(held, uid -> presenceOf(uid).remove(uid));
+    }
+
+    /**
+     * Withdraws each uid's entry, in slices (written at once, a node's every uid would overflow the command queues
+     * past 32k uids), then the node's list in one command. A uid's leave still waits for its join in flight.
+     */
+    private CompletableFuture<Void> leaveAll(List<String> held) {
+        lanes.forEach(lane -> lane.presence.leavingAll());
+        return Slices.each(held, uid -> presenceOf(uid).remove(uid))
+                .thenCompose(v -> lanes.get(0).presence.forgetNodeList())
+                .thenApply(deleted -> null);
     }
 
     @Override
@@ -606,14 +620,13 @@ public final class RedisBroker implements Broker {
         closed = true;
         timers.forEach(t -> t.cancel(false));
         if (subscriber) {
-            List<String> held;
+            CompletableFuture<Void> leaving;
             synchronized (lock) {
-                held = new ArrayList<>(joined.keySet());
+                leaving = withdrawal != null ? withdrawal : leaveAll(new ArrayList<>(joined.keySet()));
                 joined.clear();
             }
             try {
-                // In slices: written at once, a node's every uid would overflow the command queues past 32k uids.
-                Slices.each(held, uid -> presenceOf(uid).remove(uid)).get(2, TimeUnit.SECONDS);
+                leaving.get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
                 log.warn("redis broker {}: could not remove all presence on close ({}); it expires within {}s",
                         nodeId, e.toString(), presenceTtl.toSeconds());

@@ -384,6 +384,36 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
+    void aNodeWithdrawingEverythingDeletesItsListWholeAndItsCloseWritesNothingAgain() throws Exception {
+        RedisBroker node = new RedisBroker(options(Duration.ofSeconds(30)), "gw-leaving", new Recorder(), loops);
+        try {
+            List<String> exists = new ArrayList<>(List.of("EXISTS"));
+            for (int i = 0; i < 300; i++) {
+                String uid = uid();
+                await(node.subscribe(uid));
+                exists.add(names().presenceKey(uid));
+            }
+            String list = names().nodeUidsKey("gw-leaving");
+            assertEquals("300", redis.command("SCARD", list));
+            long srem = calls("srem");
+            long del = calls("del");
+
+            await(node.withdraw());
+            assertEquals("0", redis.command(exists.toArray(String[]::new)), "every entry withdrawn");
+            assertEquals("0", redis.command("EXISTS", list));
+            assertEquals(0, calls("srem") - srem, "the list goes whole, not uid by uid");
+            assertEquals(1, calls("del") - del);
+
+            long evalsha = calls("evalsha");
+            node.close();
+            assertEquals(0, calls("evalsha") - evalsha, "close waits for the withdrawal instead of writing it again");
+            assertEquals(1, calls("del") - del);
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
     void theJoinsOfOneTurnLeaveAsOneSubscribe() throws Exception {
         RedisBroker node = new RedisBroker(options(Duration.ofSeconds(30)), "gw-turn", new Recorder(), loops);
         try {
@@ -409,9 +439,15 @@ class RedisBrokerIT extends BrokerContract {
 
     /** How many SUBSCRIBE commands Redis has run since it started. */
     private long subscribeCalls() {
+        return calls("subscribe");
+    }
+
+    /** How many times Redis ran {@code command} (lower case) since it started. */
+    private long calls(String command) {
+        String prefix = "cmdstat_" + command + ":calls=";
         for (String line : redis.command("INFO", "commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_subscribe:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_subscribe:calls=".length(), line.indexOf(',')));
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
             }
         }
         return 0;
