@@ -24,6 +24,8 @@ public final class GatewaySecurity {
     /** Pipeline names this class adds after and before; GatewayInitializer must keep them. */
     public static final String AGGREGATOR = "aggregator";
     public static final String SESSION = "session";
+    /** Removed at the upgrade with the other HTTP-only handlers: an idle page keeps no context for it. */
+    public static final String HANDSHAKE_GUARD = "handshake-guard";
 
     private final IdentityPolicy identity;
     private final GuardOptions options;
@@ -65,7 +67,7 @@ public final class GatewaySecurity {
             p.addFirst("proxy-protocol", new ProxyProtocolHandler());
             p.addFirst("proxy-protocol-decoder", new HAProxyMessageDecoder());
         }
-        p.addAfter(AGGREGATOR, "handshake-guard", handshakeGuard);
+        p.addAfter(AGGREGATOR, HANDSHAKE_GUARD, handshakeGuard);
         if (!identity.trustsUid()) {
             p.addBefore(SESSION, "identity", new TokenSessionHandler(identity, stats));
         }

@@ -13,6 +13,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.common.protocol.Uid;
+import io.pushline.gateway.guard.GatewaySecurity;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
     public static final String HTTP_HANDLER_NAME = "http-handler";
     /** Name of the read timeout that bounds a connection's silence until its upgrade; removed after it. */
     public static final String HANDSHAKE_IDLE_NAME = "handshake-idle";
+    /** The handlers that only serve the HTTP request before the upgrade. */
+    private static final List<String> HTTP_ONLY = List.of(HTTP_HANDLER_NAME, HANDSHAKE_IDLE_NAME, GatewaySecurity.HANDSHAKE_GUARD);
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
@@ -69,12 +72,12 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof HandshakeComplete handshake) {
-            // Dead weight once upgraded: plain HTTP, and the handshake's read timeout (the heartbeat takes over).
-            if (ctx.pipeline().get(HTTP_HANDLER_NAME) != null) {
-                ctx.pipeline().remove(HTTP_HANDLER_NAME);
-            }
-            if (ctx.pipeline().get(HANDSHAKE_IDLE_NAME) != null) {
-                ctx.pipeline().remove(HANDSHAKE_IDLE_NAME);
+            // Dead weight once upgraded: plain HTTP, the handshake's checks and its read timeout (the heartbeat
+            // takes over). Each costs an idle page a handler context.
+            for (String http : HTTP_ONLY) {
+                if (ctx.pipeline().get(http) != null) {
+                    ctx.pipeline().remove(http);
+                }
             }
             lastReadNanos = System.nanoTime();
             List<String> fromQuery = trustUid ? new QueryStringDecoder(handshake.requestUri()).parameters().get("uid") : null;
