@@ -149,7 +149,8 @@ public final class NettyLeaks {
         }
         synchronized (REPORTS) {
             if (REPORTS.size() < MAX_KEPT) {
-                REPORTS.add("LEAK: a " + resourceType + " was garbage-collected without release()." + records);
+                REPORTS.add("LEAK: a " + resourceType + " was garbage-collected without being released"
+                        + " (release(), close() or stop())." + records);
             } else {
                 dropped++;
             }
