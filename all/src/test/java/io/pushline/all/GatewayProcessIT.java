@@ -153,6 +153,8 @@ class GatewayProcessIT {
 
         assertEquals(1001, page.awaitClose(Duration.ofSeconds(10)));
         // A JVM stopped by SIGTERM exits 143 even after its shutdown hooks ran: the log says it was clean.
+        gateway.awaitLine(Pattern.compile("pushline-gateway gw-process: withdrew the presence of its 1 connections in \\d+ ms"),
+                Duration.ofSeconds(10));
         gateway.awaitLine(Pattern.compile("pushline-gateway gw-process stopped; closed 1 connections with 1001"), Duration.ofSeconds(10));
         assertEquals(143, gateway.awaitExit(Duration.ofSeconds(10)));
         assertEquals("fail", php.push("{\"uid\":\"victim\"}"), "a clean stop removes presence at once");

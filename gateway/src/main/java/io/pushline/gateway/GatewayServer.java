@@ -147,7 +147,10 @@ public final class GatewayServer implements AutoCloseable {
      */
     private void withdrawPresence(int open) {
         try {
+            long start = System.nanoTime();
             broker.withdraw().get(WITHDRAW_WAIT_MS, TimeUnit.MILLISECONDS);
+            log.info("pushline-gateway {}: withdrew the presence of its {} connections in {} ms", options.nodeId(), open,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
