@@ -42,12 +42,26 @@ public final class BenchMain implements Runnable {
   }
 
   public static void main(String[] args) {
+    leakDetectionOffUnlessSet();
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     int code = execute(args, out, err);
     out.flush();
     err.flush();
     System.exit(code);
+  }
+
+  /**
+   * The generator's CPU is taken from the server it measures, on the same cores: with Netty's leak detector at its
+   * default it spent 8 to 12% more per push (docs/benchmarks.md, ninth pass). Its tests track every buffer instead.
+   * An explicit {@code -Dio.netty.leakDetection.level} or {@code .samplingInterval} wins. Called before any Netty
+   * class loads, which reads the property once.
+   */
+  static void leakDetectionOffUnlessSet() {
+    if (System.getProperty("io.netty.leakDetection.level") == null
+        && System.getProperty("io.netty.leakDetection.samplingInterval") == null) {
+      System.setProperty("io.netty.leakDetection.level", "disabled");
+    }
   }
 
   /** Runs one command line with the given streams; returns the exit code. */
