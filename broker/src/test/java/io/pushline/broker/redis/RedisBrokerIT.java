@@ -257,10 +257,26 @@ class RedisBrokerIT extends BrokerContract {
                 existsArgs[i + 1] = sampled.get(i);
             }
 
-            // Refreshes every 3 s: the 7 s watched see at least two.
-            Awaitility.await("healthy, every entry kept").during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(12))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> node.isHealthy() && Long.parseLong(redis.command(existsArgs)) == sampled.size());
+            // Refreshes every 3 s: the 7 s watched see at least two. What broke the condition last is kept, so that a
+            // failure says whether the node turned unhealthy or an entry lapsed, and when.
+            List<String> breaks = new ArrayList<>();
+            long start = System.nanoTime();
+            try {
+                Awaitility.await("healthy, every entry kept").during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(12))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            boolean healthy = node.isHealthy();
+                            long kept = Long.parseLong(redis.command(existsArgs));
+                            if (!healthy || kept != sampled.size()) {
+                                breaks.add(String.format("at %d ms: healthy %s, %d of %d sampled entries",
+                                        (System.nanoTime() - start) / 1_000_000, healthy, kept, sampled.size()));
+                            }
+                            return healthy && kept == sampled.size();
+                        });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(e.getMessage() + "; the condition broke " + breaks.size() + " times, last: "
+                        + breaks.subList(Math.max(0, breaks.size() - 5), breaks.size()), e);
+            }
             assertEquals(Integer.toString(count), redis.command("SCARD", names().nodeUidsKey("gw-huge")));
 
             node.close(); // withdraws every entry before it returns, without overflowing the queue either
