@@ -74,9 +74,9 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
         if (evt instanceof HandshakeComplete handshake) {
             // Dead weight once upgraded: plain HTTP, the handshake's checks and its read timeout (the heartbeat
             // takes over). Each costs an idle page a handler context.
-            for (String http : HTTP_ONLY) {
-                if (ctx.pipeline().get(http) != null) {
-                    ctx.pipeline().remove(http);
+            for (String name : HTTP_ONLY) {
+                if (ctx.pipeline().get(name) != null) {
+                    ctx.pipeline().remove(name);
                 }
             }
             lastReadNanos = System.nanoTime();
