@@ -1,6 +1,7 @@
 package io.pushline.broker;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pushline.broker.redis.RedisBroker;
@@ -24,6 +25,13 @@ public final class BrokerMetrics {
             Gauge.builder("pushline_redis_presence_writes_queued", redis, RedisBroker::presenceWritesQueued).tag("service", service)
                     .description("joins and leaves of pages waiting to be written to Redis, or written and unanswered "
                             + "(a burst of pages leaving waits here rather than in Redis)").register(registry);
+            Gauge.builder("pushline_redis_presence_refresh_seconds", redis, RedisBroker::lastPresenceRefreshSeconds)
+                    .tag("service", service)
+                    .description("how long the last presence refresh of every uid held took (compare with a third of the "
+                            + "presence TTL, its period)").register(registry);
+            FunctionCounter.builder("pushline_redis_presence_refresh_overruns", redis, RedisBroker::presenceRefreshOverruns)
+                    .tag("service", service)
+                    .description("refresh ticks that found the previous presence refresh still running").register(registry);
         }
     }
 

@@ -97,8 +97,8 @@ public final class RedisBroker implements Broker {
     private final AtomicBoolean resyncRetryPending = new AtomicBoolean();
     /** How long one presence refresh may take to send its slices: a quarter of the time between two. */
     private final Duration refreshSpread;
-    /** True while a presence refresh is sending its slices. */
-    private final AtomicBoolean refreshing = new AtomicBoolean();
+    /** The presence refreshes, one at a time, back to back when one outlasts its period. */
+    private final RefreshRuns refreshes;
     private volatile boolean closed;
     /** Set by {@link #withdraw()}: no presence is written from then on. */
     private volatile boolean withdrawn;
@@ -142,6 +142,8 @@ public final class RedisBroker implements Broker {
         this.nodeId = nodeId;
         this.presenceTtl = options.presenceTtl();
         this.refreshSpread = refreshEvery(presenceTtl).dividedBy(4);
+        this.refreshes = new RefreshRuns("redis broker " + nodeId, refreshEvery(presenceTtl), presenceTtl, this::refresh,
+                () -> !closed && !withdrawn && !dirty && !resyncing);
         this.listener = listener;
         this.loops = loops;
         this.subscriber = subscriber;
@@ -369,22 +371,21 @@ public final class RedisBroker implements Broker {
             if (resyncing) {
                 return; // the re-sync writes presence itself, after the subscriptions it waits for
             }
-            if (!refreshing.compareAndSet(false, true)) {
-                return; // the previous refresh is still going (a slow Redis): it vouches for the same uids
-            }
-            lanes.get(0).presence.refreshNodeList().exceptionally(this::markDirty);
-            List<String> held = new ArrayList<>(joined.keySet());
-            Slices.each(held, uid -> whileJoined(uid, u -> presenceOf(u).touch(u)), refreshSpread, redis.resources.eventExecutorGroup())
-                    .whenComplete((v, e) -> {
-                        refreshing.set(false);
-                        if (e != null) {
-                            markDirty(e);
-                        }
-                    });
+            refreshes.tick();
         } catch (RuntimeException e) {
             // An exception escaping a scheduled task cancels every later run: never let one out.
             log.error("redis broker {}: presence refresh failed", nodeId, e);
         }
+    }
+
+    /** Vouches again for every uid held, in slices spread over a quarter of the period. */
+    private RefreshRuns.Started refresh() {
+        lanes.get(0).presence.refreshNodeList().exceptionally(this::markDirty);
+        List<String> held = new ArrayList<>(joined.keySet());
+        CompletableFuture<Void> answered = Slices.each(held, uid -> whileJoined(uid, u -> presenceOf(u).touch(u)), refreshSpread,
+                redis.resources.eventExecutorGroup());
+        answered.exceptionally(this::markDirty);
+        return new RefreshRuns.Started(held.size(), answered);
     }
 
     /**
@@ -594,6 +595,16 @@ public final class RedisBroker implements Broker {
     /** The publish circuit's state, for metrics and readiness. */
     public io.github.resilience4j.circuitbreaker.CircuitBreaker.State publishCircuitState() {
         return breaker.state();
+    }
+
+    /** Refresh ticks that found the previous presence refresh still running; for metrics. */
+    public long presenceRefreshOverruns() {
+        return refreshes.overruns();
+    }
+
+    /** How long the last presence refresh took until Redis had answered it all, in seconds; for metrics. */
+    public double lastPresenceRefreshSeconds() {
+        return refreshes.lastNanos() / 1e9;
     }
 
     /** Number of uids this node holds; for metrics and tests. */

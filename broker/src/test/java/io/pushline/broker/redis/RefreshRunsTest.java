@@ -1,0 +1,80 @@
+package io.pushline.broker.redis;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The refresh schedule alone, with refreshes the test answers itself in place of Redis. */
+class RefreshRunsTest {
+
+    private final List<CompletableFuture<Void>> started = new ArrayList<>();
+    private final AtomicBoolean mayRun = new AtomicBoolean(true);
+    private final RefreshRuns runs = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        started.add(answered);
+        return new RefreshRuns.Started(1_000, answered);
+    }, mayRun::get);
+
+    @Test
+    void aTickStartsARefreshAndOneEndedInItsPeriodLeavesTheNextToTheNextTick() {
+        runs.tick();
+        assertEquals(1, started.size());
+        started.get(0).complete(null);
+
+        assertEquals(1, started.size(), "nothing starts before the next tick");
+        assertFalse(runs.running());
+        runs.tick();
+        assertEquals(2, started.size());
+        assertEquals(0, runs.overruns());
+    }
+
+    @Test
+    void aTickDuringARefreshStartsNoSecondBesideItButTheNextAsSoonAsItEnds() {
+        runs.tick();
+        runs.tick();
+        runs.tick();
+        assertEquals(1, started.size(), "one refresh at a time");
+        assertEquals(2, runs.overruns());
+
+        started.get(0).complete(null);
+        assertEquals(2, started.size(), "the overdue refresh starts when the running one ends, not a period later");
+        assertTrue(runs.running());
+
+        started.get(1).complete(null);
+        assertEquals(2, started.size(), "two ticks during one refresh make one refresh more, not two");
+        assertFalse(runs.running());
+    }
+
+    @Test
+    void anOverdueRefreshIsNotStartedAfterAFailureOrWhenTheNodeMayNoLongerRefresh() {
+        runs.tick();
+        runs.tick();
+        started.get(0).completeExceptionally(new IllegalStateException("timed out")); // the node re-syncs instead
+        assertEquals(1, started.size());
+        assertFalse(runs.running());
+
+        runs.tick();
+        runs.tick();
+        mayRun.set(false); // closing, or re-syncing
+        started.get(1).complete(null);
+        assertEquals(2, started.size());
+        assertFalse(runs.running());
+    }
+
+    @Test
+    void aRefreshThatThrowsLeavesTheScheduleIdleForTheNextTick() {
+        RefreshRuns throwing = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
+            throw new IllegalStateException("no lane");
+        }, () -> true);
+        throwing.tick();
+        assertFalse(throwing.running());
+    }
+}
