@@ -142,12 +142,12 @@ public final class RedisBroker implements Broker {
         this.nodeId = nodeId;
         this.presenceTtl = options.presenceTtl();
         this.refreshSpread = refreshEvery(presenceTtl).dividedBy(4);
-        this.refreshes = new RefreshRuns("redis broker " + nodeId, refreshEvery(presenceTtl), presenceTtl, this::refresh,
-                () -> !closed && !withdrawn && !dirty && !resyncing);
         this.listener = listener;
         this.loops = loops;
         this.subscriber = subscriber;
         this.redis = new RedisConnections(options, loops);
+        this.refreshes = new RefreshRuns("redis broker " + nodeId, refreshEvery(presenceTtl), presenceTtl, this::refresh,
+                () -> !closed && !withdrawn && !dirty && !resyncing, redis.resources.eventExecutorGroup());
         for (int i = 0; i < redis.lanes(); i++) {
             StatefulRedisConnection<String, byte[]> connection = redis.commands.get(i);
             lanes.add(new RedisLane(i, connection, new TurnFlusher(connection, loops)));

@@ -5,6 +5,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +36,7 @@ final class RefreshRuns {
     private final Duration ttl;
     private final Supplier<Started> refresh;
     private final BooleanSupplier mayRun;
+    private final Executor restarts;
     private final AtomicInteger state = new AtomicInteger(IDLE);
     private final AtomicLong overruns = new AtomicLong();
     private volatile long startedNanos;
@@ -50,13 +53,16 @@ final class RefreshRuns {
      * @param refresh starts one refresh
      * @param mayRun  whether a refresh that was due may start once the running one has ended (false once the node
      *                is closing, or re-syncing, which writes presence itself)
+     * @param restarts where an overdue refresh starts: the timer's thread, not the event loop that read Redis's
+     *                 last answer (a refresh copies the list of every uid held)
      */
-    RefreshRuns(String owner, Duration period, Duration ttl, Supplier<Started> refresh, BooleanSupplier mayRun) {
+    RefreshRuns(String owner, Duration period, Duration ttl, Supplier<Started> refresh, BooleanSupplier mayRun, Executor restarts) {
         this.owner = owner;
         this.period = period;
         this.ttl = ttl;
         this.refresh = refresh;
         this.mayRun = mayRun;
+        this.restarts = restarts;
     }
 
     /** A tick of the period: starts a refresh, or marks the running one overdue. */
@@ -100,10 +106,14 @@ final class RefreshRuns {
             }
             // Overdue: a tick came while it ran. A failed refresh has marked the node for a re-sync, which writes
             // presence itself; mayRun says so.
-            if (e == null && mayRun.getAsBoolean()) {
-                state.set(RUNNING);
-                start();
-            } else {
+            if (e != null || !mayRun.getAsBoolean()) {
+                state.set(IDLE);
+                return;
+            }
+            state.set(RUNNING);
+            try {
+                restarts.execute(this::start);
+            } catch (RejectedExecutionException stopping) { // the timer stops with the client
                 state.set(IDLE);
             }
         });

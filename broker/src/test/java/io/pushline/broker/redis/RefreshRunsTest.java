@@ -21,7 +21,7 @@ class RefreshRunsTest {
         CompletableFuture<Void> answered = new CompletableFuture<>();
         started.add(answered);
         return new RefreshRuns.Started(1_000, answered);
-    }, mayRun::get);
+    }, mayRun::get, Runnable::run);
 
     @Test
     void aTickStartsARefreshAndOneEndedInItsPeriodLeavesTheNextToTheNextTick() {
@@ -73,8 +73,29 @@ class RefreshRunsTest {
     void aRefreshThatThrowsLeavesTheScheduleIdleForTheNextTick() {
         RefreshRuns throwing = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
             throw new IllegalStateException("no lane");
-        }, () -> true);
+        }, () -> true, Runnable::run);
         throwing.tick();
         assertFalse(throwing.running());
+    }
+
+    @Test
+    void theOverdueRefreshStartsOnTheGivenExecutorNotOnTheThreadOfRedisLastAnswer() {
+        List<Runnable> queued = new ArrayList<>();
+        RefreshRuns onTimer = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            started.add(answered);
+            return new RefreshRuns.Started(1_000, answered);
+        }, () -> true, queued::add);
+        onTimer.tick();
+        onTimer.tick();
+        started.get(0).complete(null);
+
+        assertEquals(1, started.size(), "not started on the completing thread");
+        assertEquals(1, queued.size());
+        assertTrue(onTimer.running(), "a tick meanwhile must not start one beside it");
+        onTimer.tick();
+        assertEquals(1, started.size());
+        queued.get(0).run();
+        assertEquals(2, started.size());
     }
 }
