@@ -112,7 +112,13 @@ final class RefreshRuns {
             }
             state.set(RUNNING);
             try {
-                restarts.execute(this::start);
+                restarts.execute(() -> {
+                    if (mayRun.getAsBoolean()) {
+                        start();
+                    } else {
+                        state.set(IDLE); // the node closed or lost Redis while the restart waited for the timer
+                    }
+                });
             } catch (RejectedExecutionException stopping) { // the timer stops with the client
                 state.set(IDLE);
             }

@@ -98,4 +98,22 @@ class RefreshRunsTest {
         queued.get(0).run();
         assertEquals(2, started.size());
     }
+
+    @Test
+    void anOverdueRefreshWaitingForItsExecutorDoesNotStartOnceTheNodeMayNoLongerRefresh() {
+        List<Runnable> queued = new ArrayList<>();
+        RefreshRuns onTimer = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            started.add(answered);
+            return new RefreshRuns.Started(1_000, answered);
+        }, mayRun::get, queued::add);
+        onTimer.tick();
+        onTimer.tick();
+        started.get(0).complete(null);
+
+        mayRun.set(false); // closed meanwhile
+        queued.get(0).run();
+        assertEquals(1, started.size());
+        assertFalse(onTimer.running());
+    }
 }
