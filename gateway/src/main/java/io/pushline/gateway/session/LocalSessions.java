@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.AttributeKey;
 import io.netty.util.CharsetUtil;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
@@ -52,6 +53,13 @@ public final class LocalSessions implements DeliveryListener {
 
     private static final Logger log = LoggerFactory.getLogger(LocalSessions.class);
     private static final Channel[] NONE = new Channel[0];
+
+    /**
+     * Set on a page closed as a slow consumer. The protocol handler closes it only once its close frame is flushed,
+     * or a loop turn later; the pushes written meanwhile still find it open, and must not count, log and close it
+     * again.
+     */
+    private static final AttributeKey<Boolean> CLOSED_AS_SLOW = AttributeKey.valueOf("pushline.closed-as-slow");
     static final int DELIVERY_SAMPLE = 16;
 
     private final Map<String, Channel[]> byUid = new ConcurrentHashMap<>();
@@ -275,7 +283,7 @@ public final class LocalSessions implements DeliveryListener {
                 ch.writeAndFlush(frame.retainedDuplicate(), ch.voidPromise());
             }
             framesDelivered.increment();
-        } else if (ch.isActive()) {
+        } else if (ch.isActive() && ch.attr(CLOSED_AS_SLOW).setIfAbsent(Boolean.TRUE) == null) {
             slowConsumersClosed.incrementAndGet();
             log.info("gateway: closing slow consumer {} ({} bytes queued, limit {})", ch.remoteAddress(),
                     ch.unsafe().outboundBuffer() == null ? 0 : ch.unsafe().outboundBuffer().totalPendingWriteBytes(),
