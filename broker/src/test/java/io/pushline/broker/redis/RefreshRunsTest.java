@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,11 +18,16 @@ class RefreshRunsTest {
 
     private final List<CompletableFuture<Void>> started = new ArrayList<>();
     private final AtomicBoolean mayRun = new AtomicBoolean(true);
-    private final RefreshRuns runs = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
-        CompletableFuture<Void> answered = new CompletableFuture<>();
-        started.add(answered);
-        return new RefreshRuns.Started(1_000, answered);
-    }, mayRun::get, Runnable::run);
+    private final RefreshRuns runs = runs(Runnable::run);
+
+    /** Refreshes the test answers itself, restarted on {@code restarts}. */
+    private RefreshRuns runs(Executor restarts) {
+        return new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            started.add(answered);
+            return new RefreshRuns.Started(1_000, answered);
+        }, mayRun::get, restarts);
+    }
 
     @Test
     void aTickStartsARefreshAndOneEndedInItsPeriodLeavesTheNextToTheNextTick() {
@@ -81,11 +87,7 @@ class RefreshRunsTest {
     @Test
     void theOverdueRefreshStartsOnTheGivenExecutorNotOnTheThreadOfRedisLastAnswer() {
         List<Runnable> queued = new ArrayList<>();
-        RefreshRuns onTimer = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
-            CompletableFuture<Void> answered = new CompletableFuture<>();
-            started.add(answered);
-            return new RefreshRuns.Started(1_000, answered);
-        }, () -> true, queued::add);
+        RefreshRuns onTimer = runs(queued::add);
         onTimer.tick();
         onTimer.tick();
         started.get(0).complete(null);
@@ -102,11 +104,7 @@ class RefreshRunsTest {
     @Test
     void anOverdueRefreshWaitingForItsExecutorDoesNotStartOnceTheNodeMayNoLongerRefresh() {
         List<Runnable> queued = new ArrayList<>();
-        RefreshRuns onTimer = new RefreshRuns("test node", Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
-            CompletableFuture<Void> answered = new CompletableFuture<>();
-            started.add(answered);
-            return new RefreshRuns.Started(1_000, answered);
-        }, mayRun::get, queued::add);
+        RefreshRuns onTimer = runs(queued::add);
         onTimer.tick();
         onTimer.tick();
         started.get(0).complete(null);
