@@ -32,6 +32,12 @@ public final class BrokerMetrics {
             FunctionCounter.builder("pushline_redis_presence_refresh_overruns", redis, RedisBroker::presenceRefreshOverruns)
                     .tag("service", service)
                     .description("refresh ticks that found the previous presence refresh still running").register(registry);
+            FunctionCounter.builder("pushline_redis_presence_repairs", redis, RedisBroker::presenceRepairs).tag("service", service)
+                    .description("presence writes of single uids that failed while Redis answered (a timeout, OOM) and "
+                            + "were made again on their own, without a re-sync").register(registry);
+            FunctionCounter.builder("pushline_redis_resyncs", redis, RedisBroker::resyncs).tag("service", service)
+                    .description("re-syncs of every uid this node holds (after a lost connection, or a presence write "
+                            + "that failed again and again), retries included; the node is not ready during one").register(registry);
         }
     }
 

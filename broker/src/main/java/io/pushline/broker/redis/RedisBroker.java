@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -99,6 +100,10 @@ public final class RedisBroker implements Broker {
     private final Duration refreshSpread;
     /** The presence refreshes, one at a time, back to back when one outlasts its period. */
     private final RefreshRuns refreshes;
+    /** Presence writes that failed while Redis answered, written again one uid at a time rather than by a re-sync. */
+    private final PresenceRepairs repairs;
+    /** Re-syncs of every uid held, started (retries included); for metrics. */
+    private final AtomicLong resyncs = new AtomicLong();
     private volatile boolean closed;
     /** Set by {@link #withdraw()}: no presence is written from then on. */
     private volatile boolean withdrawn;
@@ -147,7 +152,9 @@ public final class RedisBroker implements Broker {
         this.subscriber = subscriber;
         this.redis = new RedisConnections(options, loops);
         this.refreshes = new RefreshRuns("redis broker " + nodeId, refreshEvery(presenceTtl), presenceTtl, this::refresh,
-                () -> !closed && !withdrawn && !dirty && !resyncing, redis.resources.eventExecutorGroup());
+                this::inStepWithRedis, redis.resources.eventExecutorGroup());
+        this.repairs = new PresenceRepairs("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::inStepWithRedis,
+                this::rewritePresence, (uid, generation, e) -> reSyncFor(uid, generation, e));
         for (int i = 0; i < redis.lanes(); i++) {
             StatefulRedisConnection<String, byte[]> connection = redis.commands.get(i);
             lanes.add(new RedisLane(i, connection, new TurnFlusher(connection, loops)));
@@ -206,8 +213,12 @@ public final class RedisBroker implements Broker {
     }
 
     /** Every write of a uid's presence goes over one lane, so that its add and its remove cannot overtake each other. */
+    private RedisLane presenceLane(String uid) {
+        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size()));
+    }
+
     private RedisPresence presenceOf(String uid) {
-        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size())).presence;
+        return presenceLane(uid).presence;
     }
 
     // ---- publishing side ------------------------------------------------------------------------------------
@@ -286,15 +297,25 @@ public final class RedisBroker implements Broker {
                 added = presenceOf(uid).add(uid);
             }
             added.whenComplete((v, e) -> {
-                if (e != null) {
-                    markDirty(e);
+                CompletableFuture<Void> repaired = e == null ? null : repair(uid, gen, e);
+                if (e == null) {
+                    online.complete(null);
+                } else if (repaired == null) {
                     online.completeExceptionally(e);
                 } else {
-                    online.complete(null);
+                    repaired.whenComplete((again, stillFailing) -> complete(online, stillFailing));
                 }
             });
         });
         return online;
+    }
+
+    private static void complete(CompletableFuture<Void> future, Throwable error) {
+        if (error == null) {
+            future.complete(null);
+        } else {
+            future.completeExceptionally(error);
+        }
     }
 
     @Override
@@ -324,8 +345,10 @@ public final class RedisBroker implements Broker {
             if (!lastLane) {
                 return unsubscribed;
             }
-            CompletableFuture<Void> offline = presenceOf(uid).remove(uid);
-            offline.exceptionally(e -> leftDirty(uid, e));
+            CompletableFuture<Void> offline = presenceOf(uid).remove(uid).exceptionallyCompose(e -> {
+                CompletableFuture<Void> repaired = repair(uid, PresenceRepairs.LEFT, e);
+                return repaired != null ? repaired : CompletableFuture.failedFuture(e);
+            });
             return CompletableFuture.allOf(offline, unsubscribed);
         }
     }
@@ -347,6 +370,48 @@ public final class RedisBroker implements Broker {
     private <T> T leftDirty(String uid, Throwable e) {
         leftDirty.add(uid); // a re-sync clears only what the node no longer holds
         return markDirty(e);
+    }
+
+    /** Whether Redis is known to match this node, so that a presence write may be made or made again on its own. */
+    private boolean inStepWithRedis() {
+        return !closed && !withdrawn && !dirty && !resyncing;
+    }
+
+    /**
+     * Hands a presence write that failed to {@link #repairs}: it is written again alone. A write that failed because its
+     * connection is down, or that the repairs do not take, makes the node re-sync instead.
+     *
+     * @param generation the hold the write vouched for, or {@link PresenceRepairs#LEFT} for a leave
+     * @return the repair, or {@code null} when the node re-syncs instead
+     */
+    private CompletableFuture<Void> repair(String uid, long generation, Throwable e) {
+        CompletableFuture<Void> repairing = presenceLane(uid).connection.isOpen() ? repairs.offer(uid, generation, e) : null;
+        if (repairing == null) {
+            reSyncFor(uid, generation, e);
+        }
+        return repairing;
+    }
+
+    private void reSyncFor(String uid, long generation, Throwable e) {
+        if (generation == PresenceRepairs.LEFT) {
+            leftDirty(uid, e);
+        } else {
+            markDirty(e);
+        }
+    }
+
+    /** A repair: writes a uid's presence as the node holds it now, if the hold that failed is still what decides. */
+    private CompletableFuture<?> rewritePresence(String uid, long generation) {
+        synchronized (lock) {
+            Held held = joined.get(uid);
+            if (withdrawn) {
+                return null; // the withdrawal removes every entry itself
+            }
+            if (generation == PresenceRepairs.LEFT) {
+                return held == null ? presenceOf(uid).remove(uid) : null;
+            }
+            return held != null && held.generation == generation ? presenceOf(uid).add(uid) : null;
+        }
     }
 
     /**
@@ -380,12 +445,35 @@ public final class RedisBroker implements Broker {
 
     /** Vouches again for every uid held, in slices spread over a quarter of the period. */
     private RefreshRuns.Started refresh() {
-        lanes.get(0).presence.refreshNodeList().exceptionally(this::markDirty);
+        lanes.get(0).presence.refreshNodeList().exceptionally(e -> {
+            if (!PresenceRepairs.repairable(e)) {
+                markDirty(e);
+            } // else the next refresh extends it again: it lives as long as three periods
+            return null;
+        });
         List<String> held = new ArrayList<>(joined.keySet());
-        CompletableFuture<Void> answered = Slices.each(held, uid -> whileJoined(uid, u -> presenceOf(u).touch(u)), refreshSpread,
-                redis.resources.eventExecutorGroup());
+        CompletableFuture<Void> answered = Slices.each(held, this::touch, refreshSpread, redis.resources.eventExecutorGroup());
         answered.exceptionally(this::markDirty);
         return new RefreshRuns.Started(held.size(), answered);
+    }
+
+    /**
+     * A refresh's touch of one uid, if the node still holds it. A touch that fails is repaired on its own and counts
+     * as answered, so that the refresh goes on; one the repairs do not take stops the refresh, and the node re-syncs.
+     */
+    private CompletableFuture<?> touch(String uid) {
+        long generation;
+        CompletableFuture<Long> touched;
+        synchronized (lock) {
+            Held held = joined.get(uid);
+            if (held == null || withdrawn) {
+                return CompletableFuture.completedFuture(null);
+            }
+            generation = held.generation;
+            touched = presenceOf(uid).touch(uid);
+        }
+        return touched.exceptionallyCompose(e -> repair(uid, generation, e) != null
+                ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e));
     }
 
     /**
@@ -467,6 +555,7 @@ public final class RedisBroker implements Broker {
         }
         resyncing = true;
         dirty = false; // cleared first, so that a failure during the re-sync is not lost
+        resyncs.incrementAndGet();
         List<CompletableFuture<?>> confirmed = new ArrayList<>();
         synchronized (lock) {
             for (String uid : leftDirty) {
@@ -607,6 +696,21 @@ public final class RedisBroker implements Broker {
         return refreshes.lastNanos() / 1e9;
     }
 
+    /** Presence writes of single uids that failed and were made again successfully, without a re-sync; for metrics. */
+    public long presenceRepairs() {
+        return repairs.repaired();
+    }
+
+    /** Uids whose presence write failed and waits to be made again; for tests. */
+    int presenceRepairsPending() {
+        return repairs.pending();
+    }
+
+    /** Re-syncs of every uid held that this node started, retries included; for metrics and tests. */
+    public long resyncs() {
+        return resyncs.get();
+    }
+
     /** Number of uids this node holds; for metrics and tests. */
     public int subscribedUids() {
         return joined.size();
@@ -630,6 +734,7 @@ public final class RedisBroker implements Broker {
         }
         closed = true;
         timers.forEach(t -> t.cancel(false));
+        repairs.dropAll(new IllegalStateException("redis broker " + nodeId + " closed"));
         if (subscriber) {
             CompletableFuture<Void> leaving;
             synchronized (lock) {

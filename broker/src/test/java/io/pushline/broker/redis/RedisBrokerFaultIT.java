@@ -286,4 +286,75 @@ class RedisBrokerFaultIT {
         assertEquals("0", redis.command("EXISTS", names.presenceKey("erin")), "nobody vouches for erin any more");
         assertEquals("0", redis.command("EXISTS", names.nodeUidsKey("gw-phoenix")));
     }
+
+    @Test
+    void aJoinRedisRefusesIsWrittenAgainAloneWhileTheNodeStaysReady() throws Exception {
+        RedisBroker node = node("gw-1", new Recorder(), options);
+        node.subscribe("stays").get(5, TimeUnit.SECONDS);
+        redis.command("CONFIG", "SET", "maxmemory", "1"); // noeviction: Redis refuses the join's ZADD and SADD (OOM)
+
+        CompletableFuture<Void> joining = node.subscribe("joins");
+        awaitTrue(Duration.ofSeconds(5), () -> node.presenceRepairsPending() == 1, "the refused join waits for its repair");
+        assertTrue(node.isHealthy(), "one refused write does not take the node out of rotation");
+        assertFalse(joining.isDone(), "the join is answered when its repair is");
+        redis.command("CONFIG", "SET", "maxmemory", "0");
+
+        joining.get(5, TimeUnit.SECONDS);
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("joins"), "0", "-1"));
+        assertEquals("[joins, stays]", sorted(redis.command("SMEMBERS", names.nodeUidsKey("gw-1"))));
+        assertEquals(1, node.presenceRepairs());
+        assertEquals(0, node.resyncs(), "no re-sync of every uid");
+        assertTrue(node.isHealthy());
+    }
+
+    @Test
+    void aJoinRedisKeepsRefusingMakesTheNodeReSyncOnceItsRepairsRunOut() throws Exception {
+        // A 3 s TTL: the node's timer, which starts re-syncs, ticks every second.
+        RedisBroker node = node("gw-1", new Recorder(), new RedisOptions(redis.uri(), names.prefix(), Duration.ofSeconds(3)));
+        redis.command("CONFIG", "SET", "maxmemory", "1");
+
+        CompletableFuture<Void> joining = node.subscribe("joins");
+        assertThrows(ExecutionException.class, () -> joining.get(10, TimeUnit.SECONDS), "refused on every attempt");
+        assertFalse(node.isHealthy(), "the node must re-sync, and is not ready meanwhile");
+        redis.command("CONFIG", "SET", "maxmemory", "0");
+
+        awaitTrue(Duration.ofSeconds(15), node::isHealthy, "re-synced once Redis takes writes again");
+        assertTrue(node.resyncs() >= 1);
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("joins"), "0", "-1"));
+    }
+
+    @Test
+    void aLeaveThatTimesOutIsWrittenAgainAloneWithoutAReSync() throws Exception {
+        RedisBroker node = node("gw-1", new Recorder(), options.withCommandTimeout(Duration.ofMillis(200)));
+        node.subscribe("stays").get(5, TimeUnit.SECONDS);
+        node.subscribe("leaves").get(5, TimeUnit.SECONDS);
+        redis.command("CLIENT", "PAUSE", "700", "WRITE"); // the leave's script waits in Redis past its 200 ms
+
+        node.unsubscribe("leaves").get(10, TimeUnit.SECONDS);
+
+        assertTrue(node.presenceRepairs() >= 1, "the timed-out leave was written again");
+        assertEquals(0, node.resyncs());
+        assertTrue(node.isHealthy());
+        assertEquals("[]", redis.command("ZRANGE", names.presenceKey("leaves"), "0", "-1"));
+        assertEquals("[stays]", redis.command("SMEMBERS", names.nodeUidsKey("gw-1")));
+        assertEquals(0, numsub("leaves"));
+    }
+
+    @Test
+    void touchesOfARefreshThatTimeOutAreRepairedWithoutAReSync() throws Exception {
+        // A 3 s TTL: a refresh every second, each touching both uids. The first comes about a second after the node
+        // starts, inside a pause of 1.5 s long enough for its touches to time out.
+        RedisBroker node = node("gw-1", new Recorder(),
+                new RedisOptions(redis.uri(), names.prefix(), Duration.ofSeconds(3)).withCommandTimeout(Duration.ofMillis(200)));
+        node.subscribe("one").get(5, TimeUnit.SECONDS);
+        node.subscribe("two").get(5, TimeUnit.SECONDS);
+
+        redis.command("CLIENT", "PAUSE", "1500", "WRITE");
+
+        awaitTrue(Duration.ofSeconds(6), () -> node.presenceRepairs() >= 1 && node.presenceRepairsPending() == 0, "the touches repaired");
+        assertEquals(0, node.resyncs());
+        assertTrue(node.isHealthy());
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("one"), "0", "-1"));
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("two"), "0", "-1"));
+    }
 }
