@@ -92,7 +92,7 @@ class AdminEndpointsIT {
                     "pushline_broker_healthy{service=\"gateway\"} 1.0", "pushline_redis_publish_circuit_open{service=\"ingest\"} 0.0",
                     "pushline_redis_presence_writes_queued{service=\"gateway\"} 0.0",
                     "pushline_redis_presence_refresh_seconds{service=\"gateway\"}", "pushline_redis_presence_refresh_overruns_total{service=\"gateway\"} 0.0",
-                    "pushline_redis_presence_repairs_total{service=\"gateway\"} 0.0", "pushline_redis_resyncs_total{service=\"gateway\"} 0.0",
+                    "pushline_redis_uid_resyncs_total{service=\"gateway\"} 0.0", "pushline_redis_resyncs_total{service=\"gateway\"} 0.0",
                     "pushline_gateway_refused_connections_total{reason=\"origin\"}", "pushline_ingest_guard_refusals_total{reason=\"auth\"}",
                     "pushline_ingest_publish_latency_seconds_bucket", "pushline_gateway_delivery_latency_seconds_bucket", "jvm_memory_used_bytes", "process_files_open_files")) {
                 assertTrue(body.contains(expected), expected + " missing from /metrics");

@@ -32,11 +32,11 @@ public final class BrokerMetrics {
             FunctionCounter.builder("pushline_redis_presence_refresh_overruns", redis, RedisBroker::presenceRefreshOverruns)
                     .tag("service", service)
                     .description("refresh ticks that found the previous presence refresh still running").register(registry);
-            FunctionCounter.builder("pushline_redis_presence_repairs", redis, RedisBroker::presenceRepairs).tag("service", service)
-                    .description("presence writes of single uids that failed while Redis answered (a timeout, OOM) and "
-                            + "were made again on their own, without a re-sync").register(registry);
+            FunctionCounter.builder("pushline_redis_uid_resyncs", redis, RedisBroker::uidResyncs).tag("service", service)
+                    .description("uids re-synced alone (subscriptions and presence) after one of their commands failed "
+                            + "while Redis answered (a timeout, OOM), instead of a re-sync of every uid").register(registry);
             FunctionCounter.builder("pushline_redis_resyncs", redis, RedisBroker::resyncs).tag("service", service)
-                    .description("re-syncs of every uid this node holds (after a lost connection, or a presence write "
+                    .description("re-syncs of every uid this node holds (after a lost connection, or a uid's command "
                             + "that failed again and again), retries included; the node is not ready during one").register(registry);
         }
     }

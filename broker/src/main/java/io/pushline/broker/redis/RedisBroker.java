@@ -100,8 +100,8 @@ public final class RedisBroker implements Broker {
     private final Duration refreshSpread;
     /** The presence refreshes, one at a time, back to back when one outlasts its period. */
     private final RefreshRuns refreshes;
-    /** Presence writes that failed while Redis answered, written again one uid at a time rather than by a re-sync. */
-    private final PresenceRepairs repairs;
+    /** Uids one of whose commands failed while Redis answered, each re-synced alone rather than the whole node. */
+    private final UidResyncs uidResyncs;
     /** Re-syncs of every uid held, started (retries included); for metrics. */
     private final AtomicLong resyncs = new AtomicLong();
     private volatile boolean closed;
@@ -153,8 +153,8 @@ public final class RedisBroker implements Broker {
         this.redis = new RedisConnections(options, loops);
         this.refreshes = new RefreshRuns("redis broker " + nodeId, refreshEvery(presenceTtl), presenceTtl, this::refresh,
                 this::inStepWithRedis, redis.resources.eventExecutorGroup());
-        this.repairs = new PresenceRepairs("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::inStepWithRedis,
-                this::rewritePresence, (uid, generation, e) -> reSyncFor(uid, generation, e));
+        this.uidResyncs = new UidResyncs("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::inStepWithRedis,
+                this::resyncOne, this::leftDirty);
         for (int i = 0; i < redis.lanes(); i++) {
             StatefulRedisConnection<String, byte[]> connection = redis.commands.get(i);
             lanes.add(new RedisLane(i, connection, new TurnFlusher(connection, loops)));
@@ -277,14 +277,14 @@ public final class RedisBroker implements Broker {
             if (!held.lanes.get(lane.index)) {
                 held.lanes.set(lane.index);
                 if (lane.uids++ == 0) {
-                    lane.subscriptions.subscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                    // The uid's re-sync sets the lane's broadcast subscription right too.
+                    lane.subscriptions.subscribe(names.broadcastChannel()).exceptionally(e -> resyncAloneAfter(uid, e));
                 }
             }
         }
         subscribed.whenComplete((ok, error) -> {
             if (error != null) {
-                markDirty(error);
-                online.completeExceptionally(error);
+                follow(online, resyncAlone(uid, error), error);
                 return;
             }
             CompletableFuture<Void> added;
@@ -297,25 +297,29 @@ public final class RedisBroker implements Broker {
                 added = presenceOf(uid).add(uid);
             }
             added.whenComplete((v, e) -> {
-                CompletableFuture<Void> repaired = e == null ? null : repair(uid, gen, e);
                 if (e == null) {
                     online.complete(null);
-                } else if (repaired == null) {
-                    online.completeExceptionally(e);
                 } else {
-                    repaired.whenComplete((again, stillFailing) -> complete(online, stillFailing));
+                    follow(online, resyncAlone(uid, e), e);
                 }
             });
         });
         return online;
     }
 
-    private static void complete(CompletableFuture<Void> future, Throwable error) {
-        if (error == null) {
-            future.complete(null);
-        } else {
+    /** Completes {@code future} as {@code resync} does, or with {@code error} if there is no single-uid re-sync. */
+    private static void follow(CompletableFuture<Void> future, CompletableFuture<Void> resync, Throwable error) {
+        if (resync == null) {
             future.completeExceptionally(error);
+            return;
         }
+        resync.whenComplete((v, e) -> {
+            if (e == null) {
+                future.complete(null);
+            } else {
+                future.completeExceptionally(e);
+            }
+        });
     }
 
     @Override
@@ -337,18 +341,15 @@ public final class RedisBroker implements Broker {
                 // The presence is gone already, and close() drops the subscriptions with their connections.
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> unsubscribed = lane.subscriptions.unsubscribe(names.userChannel(uid));
-            unsubscribed.exceptionally(e -> leftDirty(uid, e));
+            CompletableFuture<Void> unsubscribed = lane.subscriptions.unsubscribe(names.userChannel(uid))
+                    .exceptionallyCompose(e -> orFailed(resyncAlone(uid, e), e));
             if (laneEmpty) {
-                lane.subscriptions.unsubscribe(names.broadcastChannel()).exceptionally(this::markDirty);
+                lane.subscriptions.unsubscribe(names.broadcastChannel()).exceptionally(e -> resyncAloneAfter(uid, e));
             }
             if (!lastLane) {
                 return unsubscribed;
             }
-            CompletableFuture<Void> offline = presenceOf(uid).remove(uid).exceptionallyCompose(e -> {
-                CompletableFuture<Void> repaired = repair(uid, PresenceRepairs.LEFT, e);
-                return repaired != null ? repaired : CompletableFuture.failedFuture(e);
-            });
+            CompletableFuture<Void> offline = presenceOf(uid).remove(uid).exceptionallyCompose(e -> orFailed(resyncAlone(uid, e), e));
             return CompletableFuture.allOf(offline, unsubscribed);
         }
     }
@@ -378,40 +379,71 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * Hands a presence write that failed to {@link #repairs}: it is written again alone. A write that failed because its
-     * connection is down, or that the repairs do not take, makes the node re-sync instead.
+     * Hands a uid whose command failed to {@link #uidResyncs}, to be re-synced alone. One that failed because a
+     * connection is down, or that it does not take, makes the node re-sync everything instead.
      *
-     * @param generation the hold the write vouched for, or {@link PresenceRepairs#LEFT} for a leave
-     * @return the repair, or {@code null} when the node re-syncs instead
+     * @return the uid's re-sync, or {@code null} when the node re-syncs everything instead
      */
-    private CompletableFuture<Void> repair(String uid, long generation, Throwable e) {
-        CompletableFuture<Void> repairing = presenceLane(uid).connection.isOpen() ? repairs.offer(uid, generation, e) : null;
-        if (repairing == null) {
-            reSyncFor(uid, generation, e);
+    private CompletableFuture<Void> resyncAlone(String uid, Throwable e) {
+        CompletableFuture<Void> resync = allConnectionsOpen() ? uidResyncs.offer(uid, e) : null;
+        if (resync == null) {
+            leftDirty(uid, e); // the re-sync of everything also sets right a uid that is no longer held
         }
-        return repairing;
+        return resync;
     }
 
-    private void reSyncFor(String uid, long generation, Throwable e) {
-        if (generation == PresenceRepairs.LEFT) {
-            leftDirty(uid, e);
-        } else {
-            markDirty(e);
-        }
+    private Void resyncAloneAfter(String uid, Throwable e) {
+        resyncAlone(uid, e);
+        return null;
     }
 
-    /** A repair: writes a uid's presence as the node holds it now, if the hold that failed is still what decides. */
-    private CompletableFuture<?> rewritePresence(String uid, long generation) {
+    private static CompletableFuture<Void> orFailed(CompletableFuture<Void> resync, Throwable e) {
+        return resync != null ? resync : CompletableFuture.failedFuture(e);
+    }
+
+    private boolean allConnectionsOpen() {
+        for (RedisLane lane : lanes) {
+            if (!lane.connection.isOpen() || (subscriber && !lane.pubsub.isOpen())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Re-syncs one uid: on every lane, subscribed where the node holds a page of it and unsubscribed elsewhere (and
+     * the lane's broadcast subscription set right, one more channel in the same command, since a uid's join or leave
+     * also subscribes or unsubscribes that); then, once Redis has confirmed that, vouched for if the node still
+     * holds it under the same join, or withdrawn if it holds it not at all. What the uid does meanwhile is written
+     * after these and decides.
+     */
+    private CompletableFuture<?> resyncOne(String uid) {
+        List<CompletableFuture<?>> written = new ArrayList<>();
+        long generation;
         synchronized (lock) {
-            Held held = joined.get(uid);
             if (withdrawn) {
-                return null; // the withdrawal removes every entry itself
+                return CompletableFuture.completedFuture(null); // the withdrawal removes every entry itself
             }
-            if (generation == PresenceRepairs.LEFT) {
-                return held == null ? presenceOf(uid).remove(uid) : null;
+            Held held = joined.get(uid);
+            for (RedisLane lane : lanes) {
+                boolean here = held != null && held.lanes.get(lane.index);
+                written.add(here ? lane.subscriptions.subscribe(names.userChannel(uid)) : lane.subscriptions.unsubscribe(names.userChannel(uid)));
+                written.add(lane.uids > 0 ? lane.subscriptions.subscribe(names.broadcastChannel())
+                        : lane.subscriptions.unsubscribe(names.broadcastChannel()));
             }
-            return held != null && held.generation == generation ? presenceOf(uid).add(uid) : null;
+            if (held == null) {
+                written.add(presenceOf(uid).remove(uid));
+                return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
+            }
+            generation = held.generation;
         }
+        return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            synchronized (lock) {
+                Held held = joined.get(uid);
+                return held != null && held.generation == generation && !withdrawn
+                        ? presenceOf(uid).add(uid) : CompletableFuture.completedFuture(null);
+            }
+        });
     }
 
     /**
@@ -446,7 +478,7 @@ public final class RedisBroker implements Broker {
     /** Vouches again for every uid held, in slices spread over a quarter of the period. */
     private RefreshRuns.Started refresh() {
         lanes.get(0).presence.refreshNodeList().exceptionally(e -> {
-            if (!PresenceRepairs.repairable(e)) {
+            if (!UidResyncs.repairable(e)) {
                 markDirty(e);
             } // else the next refresh extends it again: it lives as long as three periods
             return null;
@@ -458,21 +490,11 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * A refresh's touch of one uid, if the node still holds it. A touch that fails is repaired on its own and counts
-     * as answered, so that the refresh goes on; one the repairs do not take stops the refresh, and the node re-syncs.
+     * A refresh's touch of one uid, if the node still holds it. A touch that fails has the uid re-synced alone and
+     * counts as answered, so that the refresh goes on; one that cannot be stops the refresh, and the node re-syncs.
      */
     private CompletableFuture<?> touch(String uid) {
-        long generation;
-        CompletableFuture<Long> touched;
-        synchronized (lock) {
-            Held held = joined.get(uid);
-            if (held == null || withdrawn) {
-                return CompletableFuture.completedFuture(null);
-            }
-            generation = held.generation;
-            touched = presenceOf(uid).touch(uid);
-        }
-        return touched.exceptionallyCompose(e -> repair(uid, generation, e) != null
+        return whileJoined(uid, u -> presenceOf(u).touch(u)).exceptionallyCompose(e -> resyncAlone(uid, e) != null
                 ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e));
     }
 
@@ -696,14 +718,14 @@ public final class RedisBroker implements Broker {
         return refreshes.lastNanos() / 1e9;
     }
 
-    /** Presence writes of single uids that failed and were made again successfully, without a re-sync; for metrics. */
-    public long presenceRepairs() {
-        return repairs.repaired();
+    /** Uids re-synced alone, after one of their commands failed while Redis answered; for metrics and tests. */
+    public long uidResyncs() {
+        return uidResyncs.resynced();
     }
 
-    /** Uids whose presence write failed and waits to be made again; for tests. */
-    int presenceRepairsPending() {
-        return repairs.pending();
+    /** Uids waiting to be re-synced alone; for tests. */
+    int uidResyncsPending() {
+        return uidResyncs.pending();
     }
 
     /** Re-syncs of every uid held that this node started, retries included; for metrics and tests. */
@@ -734,7 +756,7 @@ public final class RedisBroker implements Broker {
         }
         closed = true;
         timers.forEach(t -> t.cancel(false));
-        repairs.dropAll(new IllegalStateException("redis broker " + nodeId + " closed"));
+        uidResyncs.dropAll(new IllegalStateException("redis broker " + nodeId + " closed"));
         if (subscriber) {
             CompletableFuture<Void> leaving;
             synchronized (lock) {

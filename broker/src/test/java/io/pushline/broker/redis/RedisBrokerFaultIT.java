@@ -178,7 +178,11 @@ class RedisBrokerFaultIT {
     }
 
     private long numsub(String uid) {
-        String reply = redis.command("PUBSUB", "NUMSUB", names.userChannel(uid));
+        return numsubOfChannel(names.userChannel(uid));
+    }
+
+    private long numsubOfChannel(String channel) {
+        String reply = redis.command("PUBSUB", "NUMSUB", channel);
         return Long.parseLong(reply.replaceAll(".*, (\\d+)\\]$", "$1"));
     }
 
@@ -288,27 +292,27 @@ class RedisBrokerFaultIT {
     }
 
     @Test
-    void aJoinRedisRefusesIsWrittenAgainAloneWhileTheNodeStaysReady() throws Exception {
+    void aJoinRedisRefusesHasItsUidReSyncedAloneWhileTheNodeStaysReady() throws Exception {
         RedisBroker node = node("gw-1", new Recorder(), options);
         node.subscribe("stays").get(5, TimeUnit.SECONDS);
         redis.command("CONFIG", "SET", "maxmemory", "1"); // noeviction: Redis refuses the join's ZADD and SADD (OOM)
 
         CompletableFuture<Void> joining = node.subscribe("joins");
-        awaitTrue(Duration.ofSeconds(5), () -> node.presenceRepairsPending() == 1, "the refused join waits for its repair");
+        awaitTrue(Duration.ofSeconds(5), () -> node.uidResyncsPending() == 1, "the refused join waits for the uid's re-sync");
         assertTrue(node.isHealthy(), "one refused write does not take the node out of rotation");
-        assertFalse(joining.isDone(), "the join is answered when its repair is");
+        assertFalse(joining.isDone(), "the join is answered when the uid's re-sync is");
         redis.command("CONFIG", "SET", "maxmemory", "0");
 
         joining.get(5, TimeUnit.SECONDS);
         assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("joins"), "0", "-1"));
         assertEquals("[joins, stays]", sorted(redis.command("SMEMBERS", names.nodeUidsKey("gw-1"))));
-        assertEquals(1, node.presenceRepairs());
+        assertEquals(1, node.uidResyncs());
         assertEquals(0, node.resyncs(), "no re-sync of every uid");
         assertTrue(node.isHealthy());
     }
 
     @Test
-    void aJoinRedisKeepsRefusingMakesTheNodeReSyncOnceItsRepairsRunOut() throws Exception {
+    void aJoinRedisKeepsRefusingMakesTheNodeReSyncEverythingOnceItsAttemptsRunOut() throws Exception {
         // A 3 s TTL: the node's timer, which starts re-syncs, ticks every second.
         RedisBroker node = node("gw-1", new Recorder(), new RedisOptions(redis.uri(), names.prefix(), Duration.ofSeconds(3)));
         redis.command("CONFIG", "SET", "maxmemory", "1");
@@ -324,7 +328,7 @@ class RedisBrokerFaultIT {
     }
 
     @Test
-    void aLeaveThatTimesOutIsWrittenAgainAloneWithoutAReSync() throws Exception {
+    void aLeaveWhosePresenceWriteTimesOutHasItsUidReSyncedAlone() throws Exception {
         RedisBroker node = node("gw-1", new Recorder(), options.withCommandTimeout(Duration.ofMillis(200)));
         node.subscribe("stays").get(5, TimeUnit.SECONDS);
         node.subscribe("leaves").get(5, TimeUnit.SECONDS);
@@ -332,7 +336,7 @@ class RedisBrokerFaultIT {
 
         node.unsubscribe("leaves").get(10, TimeUnit.SECONDS);
 
-        assertTrue(node.presenceRepairs() >= 1, "the timed-out leave was written again");
+        assertTrue(node.uidResyncs() >= 1, "the uid was re-synced alone");
         assertEquals(0, node.resyncs());
         assertTrue(node.isHealthy());
         assertEquals("[]", redis.command("ZRANGE", names.presenceKey("leaves"), "0", "-1"));
@@ -341,7 +345,7 @@ class RedisBrokerFaultIT {
     }
 
     @Test
-    void touchesOfARefreshThatTimeOutAreRepairedWithoutAReSync() throws Exception {
+    void touchesOfARefreshThatTimeOutHaveTheirUidsReSyncedAlone() throws Exception {
         // A 3 s TTL: a refresh every second, each touching both uids. The first comes about a second after the node
         // starts, inside a pause of 1.5 s long enough for its touches to time out.
         RedisBroker node = node("gw-1", new Recorder(),
@@ -351,10 +355,30 @@ class RedisBrokerFaultIT {
 
         redis.command("CLIENT", "PAUSE", "1500", "WRITE");
 
-        awaitTrue(Duration.ofSeconds(6), () -> node.presenceRepairs() >= 1 && node.presenceRepairsPending() == 0, "the touches repaired");
+        awaitTrue(Duration.ofSeconds(6), () -> node.uidResyncs() >= 1 && node.uidResyncsPending() == 0, "the uids re-synced alone");
         assertEquals(0, node.resyncs());
         assertTrue(node.isHealthy());
         assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("one"), "0", "-1"));
         assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("two"), "0", "-1"));
+    }
+
+    @Test
+    void aLeaveWhoseUnsubscribeTimesOutHasItsUidReSyncedAlone() throws Exception {
+        // "leaves" is the only uid on the first loop: its leave unsubscribes that lane from broadcasts too.
+        RedisBroker node = node("gw-1", new Recorder(), options.withCommandTimeout(Duration.ofMillis(200)));
+        node.subscribe("stays", 1).get(5, TimeUnit.SECONDS);
+        node.subscribe("leaves", 0).get(5, TimeUnit.SECONDS);
+        assertEquals(2, numsubOfChannel(names.broadcastChannel()));
+        redis.command("CLIENT", "PAUSE", "700", "ALL"); // the UNSUBSCRIBE, too, waits in Redis past its 200 ms
+
+        node.unsubscribe("leaves", 0).get(10, TimeUnit.SECONDS);
+
+        assertTrue(node.uidResyncs() >= 1, "the uid was re-synced alone");
+        assertEquals(0, node.resyncs());
+        assertTrue(node.isHealthy());
+        assertEquals(0, numsub("leaves"));
+        assertEquals(1, numsub("stays"));
+        assertEquals(1, numsubOfChannel(names.broadcastChannel()), "only the second lane still hears broadcasts");
+        assertEquals("[]", redis.command("ZRANGE", names.presenceKey("leaves"), "0", "-1"));
     }
 }

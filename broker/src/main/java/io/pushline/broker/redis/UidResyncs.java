@@ -1,0 +1,217 @@
+package io.pushline.broker.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * The uids one of whose commands failed while Redis still answered (a command timed out, or Redis refused it, such
+ * as {@code OOM} at its memory limit), each re-synced on its own a little later: its subscriptions and presence
+ * written again as the node holds the uid then. Before, any such failure made the node re-sync every uid it held and
+ * report itself not ready until that was done: on a loaded machine one join timing out in a connect storm re-wrote
+ * 19,500 uids, adding load where load was the problem, and took the node out of its load balancer's rotation.
+ *
+ * <p>The commands set a state (subscribed or not, vouched for or not), so writing one twice (a timed out command may
+ * still run later in Redis) is harmless, and each of a uid's commands goes over a connection that keeps the node's
+ * order: whatever the uid does after its re-sync is written after it.
+ *
+ * <p>Bounded: at most {@link #MAX_PENDING} uids wait, each tried at most {@link #ATTEMPTS} times, the first
+ * {@link #FIRST_DELAY_MS} ms after its failure and twice as long after each failed attempt. Past either bound, or
+ * while the node must re-sync everything anyway (a lost connection), the failure goes back to the node, which then
+ * re-syncs everything: a failure that repeats is no longer one command's bad luck.
+ */
+final class UidResyncs {
+
+    private static final Logger log = LoggerFactory.getLogger(UidResyncs.class);
+
+    static final int MAX_PENDING = 1024;
+    static final int ATTEMPTS = 3;
+    static final long FIRST_DELAY_MS = 250;
+    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final String owner;
+    private final ScheduledExecutorService timer;
+    private final BooleanSupplier mayRun;
+    private final Function<String, CompletableFuture<?>> resync;
+    private final BiConsumer<String, Throwable> giveUp;
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicBoolean roundScheduled = new AtomicBoolean();
+    private final AtomicLong resynced = new AtomicLong();
+    private volatile long loggedRoundNanos = System.nanoTime() - LOG_EVERY_NANOS;
+    private volatile long loggedGiveUpNanos = System.nanoTime() - LOG_EVERY_NANOS;
+
+    private record Pending(int attempts, Throwable firstError, CompletableFuture<Void> done) {
+    }
+
+    /**
+     * @param owner  names the node in log lines
+     * @param timer  runs the re-syncs
+     * @param mayRun false while the node re-syncs everything or must (that writes every uid), or is closing
+     * @param resync writes a uid's subscriptions and presence as the node holds it now; the returned future
+     *               completes when Redis has them
+     * @param giveUp takes back a failure that is not repaired here, for the node to re-sync everything
+     */
+    UidResyncs(String owner, ScheduledExecutorService timer, BooleanSupplier mayRun,
+               Function<String, CompletableFuture<?>> resync, BiConsumer<String, Throwable> giveUp) {
+        this.owner = owner;
+        this.timer = timer;
+        this.mayRun = mayRun;
+        this.resync = resync;
+        this.giveUp = giveUp;
+    }
+
+    /** Whether a command that failed with {@code error} may be set right for its uid alone: Redis answered, or was only slow. */
+    static boolean repairable(Throwable error) {
+        Throwable cause = unwrap(error);
+        return cause instanceof RedisCommandTimeoutException || cause instanceof RedisCommandExecutionException;
+    }
+
+    /**
+     * Takes a failed command of {@code uid}: the uid is re-synced alone, later.
+     *
+     * @return completes when the uid's re-sync is answered; exceptionally when the failure went back to the node.
+     *         {@code null} when not taken: the error is not {@link #repairable}, the node may not re-sync single
+     *         uids now, or too many wait; the caller then has the node re-sync everything.
+     */
+    CompletableFuture<Void> offer(String uid, Throwable error) {
+        if (!repairable(error) || !mayRun.getAsBoolean()) {
+            return null;
+        }
+        Pending taken = pending.computeIfAbsent(uid, u -> pending.size() >= MAX_PENDING
+                ? null : new Pending(0, unwrap(error), new CompletableFuture<>()));
+        if (taken == null) {
+            return null;
+        }
+        scheduleRound(taken.attempts);
+        return taken.done;
+    }
+
+    private void scheduleRound(int attempts) {
+        if (roundScheduled.compareAndSet(false, true)) {
+            long delay = FIRST_DELAY_MS << Math.min(attempts, 10);
+            try {
+                timer.schedule(this::round, delay, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException rejected) { // the timer is shutting down with the node
+                roundScheduled.set(false);
+                dropAll(rejected);
+            }
+        }
+    }
+
+    /** Re-syncs every waiting uid, or hands them all back when the node may not re-sync single uids now. */
+    private void round() {
+        roundScheduled.set(false);
+        List<Map.Entry<String, Pending>> due = new ArrayList<>(pending.entrySet());
+        if (due.isEmpty()) {
+            return;
+        }
+        if (!mayRun.getAsBoolean()) {
+            dropAll(null);
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - loggedRoundNanos >= LOG_EVERY_NANOS) { // a line a minute at most; the meter counts every uid
+            loggedRoundNanos = now;
+            log.warn("{}: re-syncing {} uids alone, a command of each failed while Redis answered (first: {}); {} so far",
+                    owner, due.size(), due.get(0).getValue().firstError.toString(), resynced.get());
+        }
+        for (Map.Entry<String, Pending> entry : due) {
+            String uid = entry.getKey();
+            Pending p = entry.getValue();
+            if (!pending.remove(uid, p)) {
+                continue;
+            }
+            CompletableFuture<?> written;
+            try {
+                written = resync.apply(uid);
+            } catch (RuntimeException e) {
+                written = CompletableFuture.failedFuture(e);
+            }
+            written.whenComplete((v, e) -> answered(uid, p, e));
+        }
+    }
+
+    private void answered(String uid, Pending p, Throwable error) {
+        if (error == null) {
+            resynced.incrementAndGet();
+            p.done.complete(null);
+            return;
+        }
+        int attempts = p.attempts + 1;
+        boolean inStep = mayRun.getAsBoolean();
+        if (attempts < ATTEMPTS && repairable(error) && inStep) {
+            Pending again = new Pending(attempts, p.firstError, p.done);
+            Pending newer = pending.putIfAbsent(uid, again);
+            if (newer != null) { // a later command of the uid failed meanwhile: its re-sync answers for this one too
+                newer.done.whenComplete((v, e) -> complete(p.done, e));
+            }
+            scheduleRound(attempts);
+            return;
+        }
+        long now = System.nanoTime();
+        if (inStep && now - loggedGiveUpNanos >= LOG_EVERY_NANOS) { // else the node is re-syncing or closing already
+            loggedGiveUpNanos = now;
+            log.warn("{}: uid {} still failed after {} attempts ({}); re-syncing every uid", owner, uid, attempts, unwrap(error).toString());
+        }
+        handBack(uid, p, error);
+    }
+
+    /** Hands back every waiting uid, with {@code reason} or, if null, each one's own first failure. */
+    void dropAll(Throwable reason) {
+        for (Map.Entry<String, Pending> entry : new ArrayList<>(pending.entrySet())) {
+            if (pending.remove(entry.getKey(), entry.getValue())) {
+                handBack(entry.getKey(), entry.getValue(), reason != null ? reason : entry.getValue().firstError);
+            }
+        }
+    }
+
+    private void handBack(String uid, Pending p, Throwable error) {
+        try {
+            giveUp.accept(uid, error);
+        } finally {
+            p.done.completeExceptionally(error);
+        }
+    }
+
+    private static void complete(CompletableFuture<Void> done, Throwable error) {
+        if (error == null) {
+            done.complete(null);
+        } else {
+            done.completeExceptionally(error);
+        }
+    }
+
+    /** Uids waiting for their re-sync; for metrics and tests. */
+    int pending() {
+        return pending.size();
+    }
+
+    /** Uids re-synced alone, successfully; for metrics. */
+    long resynced() {
+        return resynced.get();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}
