@@ -363,7 +363,9 @@ public final class RedisBroker implements Broker {
     private <T> T markDirty(Throwable e) {
         if (!closed && !dirty) {
             dirty = true;
-            log.warn("redis broker {}: a Redis command failed ({}); state will be re-synced when Redis answers", nodeId, e.getMessage());
+            if (!withdrawn) { // a node shutting down has no state to set right: it is leaving everything
+                log.warn("redis broker {}: a Redis command failed ({}); state will be re-synced when Redis answers", nodeId, e.getMessage());
+            }
         }
         return null;
     }

@@ -40,7 +40,12 @@ final class UidResyncs {
 
     private static final Logger log = LoggerFactory.getLogger(UidResyncs.class);
 
-    static final int MAX_PENDING = 1024;
+    /**
+     * Uids that may wait. A command fails for many uids at once: a subscribe queue's command carries up to 512 channels,
+     * and a lane has 256 presence writes in flight; a loaded connect storm timed out 1,500 and more together, which a
+     * bound of 1,024 turned into re-syncs of 4,000 to 9,000 uids. Each waiting uid holds about 100 bytes.
+     */
+    static final int MAX_PENDING = 16_384;
     static final int ATTEMPTS = 3;
     static final long FIRST_DELAY_MS = 250;
     private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
