@@ -213,12 +213,8 @@ public final class RedisBroker implements Broker {
     }
 
     /** Every write of a uid's presence goes over one lane, so that its add and its remove cannot overtake each other. */
-    private RedisLane presenceLane(String uid) {
-        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size()));
-    }
-
     private RedisPresence presenceOf(String uid) {
-        return presenceLane(uid).presence;
+        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size())).presence;
     }
 
     // ---- publishing side ------------------------------------------------------------------------------------
@@ -375,7 +371,7 @@ public final class RedisBroker implements Broker {
         return markDirty(e);
     }
 
-    /** Whether Redis is known to match this node, so that a presence write may be made or made again on its own. */
+    /** Whether Redis is known to match this node, so that a refresh, or a single uid's re-sync, may run. */
     private boolean inStepWithRedis() {
         return !closed && !withdrawn && !dirty && !resyncing;
     }

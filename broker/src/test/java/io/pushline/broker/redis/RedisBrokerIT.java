@@ -249,7 +249,7 @@ class RedisBrokerIT extends BrokerContract {
                         sampled.add(names().presenceKey(uid));
                     }
                 }
-                // A join that times out in a cold JVM on a loaded machine is set right by the re-sync; the joins are
+                // A join that times out in a cold JVM on a loaded machine is set right by a re-sync; the joins are
                 // not what is tested.
                 CompletableFuture.allOf(joins).exceptionally(e -> null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -310,10 +310,12 @@ class RedisBrokerIT extends BrokerContract {
                 uids.add("leaving-" + i);
             }
             for (List<String> slice : slices(uids, 500)) {
-                // A join that times out in a cold JVM is set right by the re-sync; the joins are not what is tested.
+                // A join that times out in a cold JVM has its uid re-synced; the joins are not what is tested.
                 CompletableFuture.allOf(slice.stream().map(broker::subscribe).toArray(CompletableFuture[]::new))
                         .exceptionally(e -> null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
+            // Every join is answered, its uid's re-sync too if it needed one: from here a re-sync is a leave's.
+            long resyncedAlone = broker.uidResyncs();
             Awaitility.await("every uid joined, the node healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                     .until(() -> broker.isHealthy() && redis.command("SCARD", names().nodeUidsKey(node)).equals(Integer.toString(count)));
 
@@ -330,6 +332,8 @@ class RedisBrokerIT extends BrokerContract {
             await(CompletableFuture.allOf(leaves.toArray(CompletableFuture[]::new)));
 
             assertTrue(broker.isHealthy(), "no command timed out, nothing to re-sync");
+            assertEquals(resyncedAlone, broker.uidResyncs(), "no leave timed out: no uid was re-synced alone");
+            assertEquals(0, broker.uidResyncsPending());
             assertEquals("0", redis.command("SCARD", names().nodeUidsKey(node)));
             assertEquals("[]", redis.command("KEYS", names().presenceKey("leaving-*")));
             assertEquals(0, broker.presenceWritesQueued());
