@@ -1,6 +1,6 @@
 /**
  * What the gateway and the ingest share: the wire protocol ({@code protocol}), the Redis key and channel
- * names ({@code redis}), configuration building blocks ({@code config}) and Netty transport selection
- * ({@code netty}).
+ * names ({@code redis}), configuration building blocks ({@code config}), Netty transport selection
+ * ({@code netty}) and a throttle for repeated warnings ({@code log}).
  */
 package io.pushline.common;

@@ -1,5 +1,6 @@
 package io.pushline.broker.redis;
 
+import io.pushline.common.log.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,7 +8,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -24,7 +24,6 @@ import java.util.function.Supplier;
 final class RefreshRuns {
 
     private static final Logger log = LoggerFactory.getLogger(RefreshRuns.class);
-    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
@@ -42,7 +41,7 @@ final class RefreshRuns {
     private volatile long startedNanos;
     private volatile int startedUids;
     private volatile long lastNanos;
-    private volatile long warnedNanos = System.nanoTime() - WARN_EVERY_NANOS;
+    private final LogThrottle overrunLog = new LogThrottle(Duration.ofMinutes(1));
 
     /** A refresh under way: how many uids it vouches for, and when Redis has answered for all of them. */
     record Started(int uids, CompletableFuture<?> answered) {
@@ -77,14 +76,12 @@ final class RefreshRuns {
             return;
         }
         overruns.incrementAndGet();
-        long now = System.nanoTime();
-        if (now - warnedNanos >= WARN_EVERY_NANOS) {
-            warnedNanos = now;
+        if (overrunLog.allow()) {
             log.warn("{}: the presence refresh of {} uids is still running at its next tick, {} ms after it started "
                     + "(period {} ms; Redis or this node is slow; {} overruns so far); the next one starts as soon as it "
                     + "ends. An entry lapses, and pushes to its uid answer fail, when refreshes take longer than half "
                     + "the presence TTL ({} ms)",
-                    owner, startedUids, (now - startedNanos) / 1_000_000, period.toMillis(), overruns.get(), ttl.toMillis() / 2);
+                    owner, startedUids, (System.nanoTime() - startedNanos) / 1_000_000, period.toMillis(), overruns.get(), ttl.toMillis() / 2);
         }
     }
 

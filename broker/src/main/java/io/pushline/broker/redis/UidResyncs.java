@@ -2,9 +2,11 @@ package io.pushline.broker.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.pushline.common.log.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +50,6 @@ final class UidResyncs {
     static final int MAX_PENDING = 16_384;
     static final int ATTEMPTS = 3;
     static final long FIRST_DELAY_MS = 250;
-    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final String owner;
     private final ScheduledExecutorService timer;
@@ -58,8 +59,8 @@ final class UidResyncs {
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicBoolean roundScheduled = new AtomicBoolean();
     private final AtomicLong resynced = new AtomicLong();
-    private volatile long loggedRoundNanos = System.nanoTime() - LOG_EVERY_NANOS;
-    private volatile long loggedGiveUpNanos = System.nanoTime() - LOG_EVERY_NANOS;
+    private final LogThrottle roundLog = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle giveUpLog = new LogThrottle(Duration.ofMinutes(1));
 
     private record Pending(int attempts, Throwable firstError, CompletableFuture<Void> done) {
     }
@@ -130,9 +131,7 @@ final class UidResyncs {
             dropAll(null);
             return;
         }
-        long now = System.nanoTime();
-        if (now - loggedRoundNanos >= LOG_EVERY_NANOS) { // a line a minute at most; the meter counts every uid
-            loggedRoundNanos = now;
+        if (roundLog.allow()) { // a line a minute at most; the meter counts every uid
             log.warn("{}: re-syncing {} uids alone, a command of each failed while Redis answered (first: {}); {} so far",
                     owner, due.size(), due.get(0).getValue().firstError.toString(), resynced.get());
         }
@@ -169,9 +168,7 @@ final class UidResyncs {
             scheduleRound(attempts);
             return;
         }
-        long now = System.nanoTime();
-        if (inStep && now - loggedGiveUpNanos >= LOG_EVERY_NANOS) { // else the node is re-syncing or closing already
-            loggedGiveUpNanos = now;
+        if (inStep && giveUpLog.allow()) { // else the node is re-syncing or closing already
             log.warn("{}: uid {} still failed after {} attempts ({}); re-syncing every uid", owner, uid, attempts, unwrap(error).toString());
         }
         handBack(uid, p, error);

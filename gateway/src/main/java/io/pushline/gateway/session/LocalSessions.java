@@ -15,11 +15,13 @@ import io.netty.util.CharsetUtil;
 import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.micrometer.core.instrument.Timer;
+import io.pushline.common.log.LogThrottle;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.common.protocol.CloseCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -67,6 +69,9 @@ public final class LocalSessions implements DeliveryListener {
     /** Bumped per frame by every broker thread: an adder, not a contended atomic. */
     private final LongAdder framesDelivered = new LongAdder();
     private final AtomicLong slowConsumersClosed = new AtomicLong();
+    /** Joins whose subscription failed: during an outage every page that connects, so logged once a second at most. */
+    private final LongAdder subscribeFailures = new LongAdder();
+    private final LogThrottle subscribeFailureLog = new LogThrottle(Duration.ofSeconds(1));
     private final AtomicLong invalidLinesDropped = new AtomicLong();
     private final AtomicLong outboxOverflows = new AtomicLong();
     private volatile Broker broker;
@@ -135,7 +140,11 @@ public final class LocalSessions implements DeliveryListener {
     /** The broker is told per uid and loop: it may receive each loop's lines on that loop (see {@link Broker}). */
     private void subscribe(String uid, int loop) {
         broker.subscribe(uid, loop).exceptionally(e -> {
-            log.warn("gateway: subscribing uid {} failed ({}); it is retried when Redis answers", uid, e.getMessage());
+            subscribeFailures.increment();
+            if (subscribeFailureLog.allow()) {
+                log.warn("gateway: subscribing uid {} failed ({}); it is retried when Redis answers ({} such joins so far; "
+                        + "at most one line a second here)", uid, e.getMessage(), subscribeFailures.sum());
+            }
             return null;
         });
     }

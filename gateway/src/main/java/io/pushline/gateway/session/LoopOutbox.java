@@ -3,9 +3,11 @@ package io.pushline.gateway.session;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.pushline.common.log.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -39,7 +41,6 @@ final class LoopOutbox {
      */
     static final int MAX_WAITING = 65_536;
     static final long MAX_WAITING_BYTES = 8L * 1024 * 1024;
-    private static final long OVERFLOW_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final EventLoop loop;
     private final LocalSessions sessions;
@@ -49,7 +50,7 @@ final class LoopOutbox {
      */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private long waitingBytes;
-    private long overflowLoggedNanos = System.nanoTime() - OVERFLOW_LOG_EVERY_NANOS;
+    private final LogThrottle overflowLog = new LogThrottle(Duration.ofSeconds(1));
     /** The broadcast being written, when it was handed over, and where it is. */
     private TextWebSocketFrame broadcast;
     private long broadcastSince;
@@ -124,9 +125,7 @@ final class LoopOutbox {
         waitingBytes += w.frame().content().readableBytes();
         if (waiting.size() > MAX_WAITING || waitingBytes > MAX_WAITING_BYTES) {
             long overflows = sessions.outboxOverflowed();
-            long now = System.nanoTime();
-            if (now - overflowLoggedNanos >= OVERFLOW_LOG_EVERY_NANOS) {
-                overflowLoggedNanos = now;
+            if (overflowLog.allow()) {
                 log.warn("gateway: {} broadcasts and pushes ({} bytes) waited behind a broadcast on {}, over the limit "
                         + "of {} or {} bytes; writing them to their remaining pages at once ({} times so far; at most "
                         + "one line a second)",

@@ -3,6 +3,7 @@ package io.pushline.ingest.line;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.pushline.common.log.LogThrottle;
 import io.pushline.common.protocol.InvalidLineException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class IngestStats {
 
     private static final Logger log = LoggerFactory.getLogger(IngestStats.class);
-    private static final long ERROR_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final LongAdder ok = new LongAdder();
     private final LongAdder offline = new LongAdder();
@@ -29,7 +28,7 @@ public final class IngestStats {
     private final Map<InvalidLineException.Reason, LongAdder> refused = new EnumMap<>(InvalidLineException.Reason.class);
     private volatile Timer publishLatency;
     /** When the last broker-error line was logged (nanoTime), so that an outage logs a line a second, not a line a push. */
-    private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_EVERY_NANOS);
+    private final LogThrottle errorLog = new LogThrottle(Duration.ofSeconds(1));
 
     public IngestStats() {
         for (InvalidLineException.Reason r : InvalidLineException.Reason.values()) {
@@ -42,9 +41,7 @@ public final class IngestStats {
     /** A line answered fail because the broker failed: counted, and its cause logged at most once a second. */
     void brokerError(Throwable cause) {
         brokerErrors.increment();
-        long last = lastErrorLog.get();
-        long now = System.nanoTime();
-        if (now - last >= ERROR_LOG_EVERY_NANOS && lastErrorLog.compareAndSet(last, now)) {
+        if (errorLog.allow()) {
             Throwable e = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
             log.warn("ingest: a line got fail because the broker failed: {} ({} such lines so far; at most one line a second here)",
                     e.toString(), brokerErrors.sum());
