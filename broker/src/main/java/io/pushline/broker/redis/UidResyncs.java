@@ -33,10 +33,12 @@ import java.util.function.Function;
  * still run later in Redis) is harmless, and each of a uid's commands goes over a connection that keeps the node's
  * order: whatever the uid does after its re-sync is written after it.
  *
- * <p>Bounded: at most {@link #MAX_PENDING} uids wait, each tried at most {@link #ATTEMPTS} times, the first
- * {@link #FIRST_DELAY_MS} ms after its failure and twice as long after each failed attempt. Past either bound, or
- * while the node must re-sync everything anyway (a lost connection), the failure goes back to the node, which then
- * re-syncs everything: a failure that repeats is no longer one command's bad luck.
+ * <p>Bounded: at most {@link #MAX_PENDING} uids wait, each tried at most {@link #ATTEMPTS} times. They go in rounds,
+ * one timer at a time: a round is set {@link #FIRST_DELAY_MS} ms after a failure when none is set, twice as long after
+ * a uid's first failed attempt and four times after its second; a uid that fails while a round is set joins that
+ * round, so its own wait is shorter or longer than these by up to one round. Past either bound, or while the node
+ * must re-sync everything anyway (a lost connection), the failure goes back to the node, which then re-syncs
+ * everything: a failure that repeats is no longer one command's bad luck.
  */
 final class UidResyncs {
 
