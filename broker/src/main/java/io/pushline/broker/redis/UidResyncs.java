@@ -16,11 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The uids one of whose commands failed while Redis still answered (a command timed out, or Redis refused it, such
@@ -33,11 +33,13 @@ import java.util.function.Function;
  * still run later in Redis) is harmless, and each of a uid's commands goes over a connection that keeps the node's
  * order: whatever the uid does after its re-sync is written after it.
  *
- * <p>Bounded: at most {@link #MAX_PENDING} uids wait, each tried at most {@link #ATTEMPTS} times. They go in rounds,
- * one timer at a time: a round is set {@link #FIRST_DELAY_MS} ms after a failure when none is set, twice as long after
- * a uid's first failed attempt and four times after its second; a uid that fails while a round is set joins that
- * round, so its own wait is shorter or longer than these by up to one round. Past either bound, or while the node
- * must re-sync everything anyway (a lost connection), the failure goes back to the node, which then re-syncs
+ * <p>Bounded: at most {@link #MAX_PENDING} uids wait, each tried at most {@link #ATTEMPTS} times: {@link
+ * #FIRST_DELAY_MS} ms after its failure, twice as long after its first failed attempt and four times after its second.
+ * Each uid waits its own delay, never less (a uid that fails just before others are re-synced is not re-synced with
+ * them, so a storm's timeouts are not answered with an immediate second storm). The uids go in rounds: a round
+ * re-syncs the uids due by then and sets the next for the earliest of the rest, and a failure sets a round only when
+ * none is set before its uid is due, so the uids that fail together share a timer. Past either bound, or while the
+ * node must re-sync everything anyway (a lost connection), the failure goes back to the node, which then re-syncs
  * everything: a failure that repeats is no longer one command's bad luck.
  */
 final class UidResyncs {
@@ -58,13 +60,18 @@ final class UidResyncs {
     private final BooleanSupplier mayRun;
     private final Function<String, CompletableFuture<?>> resync;
     private final BiConsumer<String, Throwable> giveUp;
+    private final LongSupplier nanoClock;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-    private final AtomicBoolean roundScheduled = new AtomicBoolean();
+    /** When the earliest round set is due ({@link System#nanoTime()}), or {@link #NO_ROUND}. */
+    private final AtomicLong nextRound = new AtomicLong(NO_ROUND);
     private final AtomicLong resynced = new AtomicLong();
     private final LogThrottle roundLog = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle giveUpLog = new LogThrottle(Duration.ofMinutes(1));
 
-    private record Pending(int attempts, Throwable firstError, CompletableFuture<Void> done) {
+    private static final long NO_ROUND = Long.MAX_VALUE;
+
+    /** A waiting uid: its failed attempts so far, and when its next is due. */
+    private record Pending(int attempts, long dueNanos, Throwable firstError, CompletableFuture<Void> done) {
     }
 
     /**
@@ -77,6 +84,13 @@ final class UidResyncs {
      */
     UidResyncs(String owner, ScheduledExecutorService timer, BooleanSupplier mayRun,
                Function<String, CompletableFuture<?>> resync, BiConsumer<String, Throwable> giveUp) {
+        this(owner, timer, mayRun, resync, giveUp, System::nanoTime);
+    }
+
+    /** As above, on {@code nanoClock} (a test's), which must agree with {@code timer}'s delays. */
+    UidResyncs(String owner, ScheduledExecutorService timer, BooleanSupplier mayRun,
+               Function<String, CompletableFuture<?>> resync, BiConsumer<String, Throwable> giveUp, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
         this.owner = owner;
         this.timer = timer;
         this.mayRun = mayRun;
@@ -102,35 +116,62 @@ final class UidResyncs {
             return null;
         }
         Pending taken = pending.computeIfAbsent(uid, u -> pending.size() >= MAX_PENDING
-                ? null : new Pending(0, unwrap(error), new CompletableFuture<>()));
+                ? null : new Pending(0, dueAfter(0), unwrap(error), new CompletableFuture<>()));
         if (taken == null) {
             return null;
         }
-        scheduleRound(taken.attempts);
+        scheduleRound(taken.dueNanos);
         return taken.done;
     }
 
-    private void scheduleRound(int attempts) {
-        if (roundScheduled.compareAndSet(false, true)) {
-            long delay = FIRST_DELAY_MS << Math.min(attempts, 10);
-            try {
-                timer.schedule(this::round, delay, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException rejected) { // the timer is shutting down with the node
-                roundScheduled.set(false);
-                dropAll(rejected);
+    /** When a uid that has failed {@code attempts} re-syncs so far is next due. */
+    private long dueAfter(int attempts) {
+        return nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(FIRST_DELAY_MS << Math.min(attempts, 10));
+    }
+
+    /** Sets a round for {@code dueNanos}, unless one is set at or before it (that round sets the next). */
+    private void scheduleRound(long dueNanos) {
+        for (long set = nextRound.get(); set > dueNanos; set = nextRound.get()) {
+            if (nextRound.compareAndSet(set, dueNanos)) {
+                try {
+                    timer.schedule(() -> round(dueNanos), Math.max(0, dueNanos - nanoClock.getAsLong()), TimeUnit.NANOSECONDS);
+                } catch (RuntimeException rejected) { // the timer is shutting down with the node
+                    nextRound.compareAndSet(dueNanos, NO_ROUND);
+                    dropAll(rejected);
+                }
+                return;
             }
         }
     }
 
-    /** Re-syncs every waiting uid, or hands them all back when the node may not re-sync single uids now. */
-    private void round() {
-        roundScheduled.set(false);
-        List<Map.Entry<String, Pending>> due = new ArrayList<>(pending.entrySet());
-        if (due.isEmpty()) {
+    /**
+     * Re-syncs the waiting uids that are due and sets a round for the rest, or hands them all back when the node may
+     * not re-sync single uids now.
+     */
+    private void round(long setFor) {
+        nextRound.compareAndSet(setFor, NO_ROUND); // else an earlier round was set since; this one runs as well, harmlessly
+        if (pending.isEmpty()) {
             return;
         }
         if (!mayRun.getAsBoolean()) {
             dropAll(null);
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        List<Map.Entry<String, Pending>> due = new ArrayList<>();
+        long nextDue = NO_ROUND;
+        for (Map.Entry<String, Pending> entry : pending.entrySet()) {
+            long at = entry.getValue().dueNanos;
+            if (at - now <= 0) {
+                due.add(entry);
+            } else {
+                nextDue = Math.min(nextDue, at);
+            }
+        }
+        if (nextDue != NO_ROUND) {
+            scheduleRound(nextDue);
+        }
+        if (due.isEmpty()) {
             return;
         }
         if (roundLog.allow()) { // a line a minute at most; the meter counts every uid
@@ -162,12 +203,13 @@ final class UidResyncs {
         int attempts = p.attempts + 1;
         boolean inStep = mayRun.getAsBoolean();
         if (attempts < ATTEMPTS && repairable(error) && inStep) {
-            Pending again = new Pending(attempts, p.firstError, p.done);
+            Pending again = new Pending(attempts, dueAfter(attempts), p.firstError, p.done);
             Pending newer = pending.putIfAbsent(uid, again);
             if (newer != null) { // a later command of the uid failed meanwhile: its re-sync answers for this one too
                 newer.done.whenComplete((v, e) -> complete(p.done, e));
+            } else {
+                scheduleRound(again.dueNanos);
             }
-            scheduleRound(attempts);
             return;
         }
         if (inStep && giveUpLog.allow()) { // else the node is re-syncing or closing already

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The re-syncs of single uids, with a timer whose tasks the test runs itself and re-syncs whose answers it gives
- * itself.
+ * The re-syncs of single uids, on a clock the test moves, with a timer whose tasks the test runs itself and re-syncs
+ * whose answers it gives itself.
  */
 class UidResyncsTest {
 
@@ -38,13 +39,15 @@ class UidResyncsTest {
     private final Map<String, CompletableFuture<Void>> writes = new ConcurrentHashMap<>();
     private final List<String> givenBack = new ArrayList<>();
     private final List<Long> delays = new ArrayList<>();
-    private final List<Runnable> due = new ArrayList<>();
+    /** The timer's tasks, each with its time on {@link #clock}. */
+    private final List<Map.Entry<Long, Runnable>> due = new ArrayList<>();
     private final AtomicBoolean inStep = new AtomicBoolean(true);
+    private final AtomicLong clock = new AtomicLong();
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1) {
         @Override
         public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
             delays.add(unit.toMillis(delay));
-            due.add(task);
+            due.add(Map.entry(clock.get() + unit.toNanos(delay), task));
             return null;
         }
     };
@@ -53,17 +56,24 @@ class UidResyncsTest {
         CompletableFuture<Void> write = new CompletableFuture<>();
         writes.put(uid, write);
         return write;
-    }, (uid, e) -> givenBack.add(uid));
+    }, (uid, e) -> givenBack.add(uid), clock::get);
 
     @AfterEach
     void stopTimer() {
         timer.shutdownNow();
     }
 
+    /** Moves the clock to the earliest task's time and runs every task due by then. */
     private void runDue() {
-        List<Runnable> now = new ArrayList<>(due);
-        due.clear();
-        now.forEach(Runnable::run);
+        long at = due.stream().mapToLong(Map.Entry::getKey).min().orElseThrow();
+        clock.set(Math.max(clock.get(), at));
+        List<Map.Entry<Long, Runnable>> now = due.stream().filter(t -> t.getKey() <= clock.get()).toList();
+        due.removeAll(now);
+        now.forEach(t -> t.getValue().run());
+    }
+
+    private void advanceMillis(long ms) {
+        clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
     }
 
     @Test
@@ -81,6 +91,42 @@ class UidResyncsTest {
         assertEquals(1, resyncs.resynced());
         assertEquals(0, resyncs.pending());
         assertTrue(givenBack.isEmpty());
+    }
+
+    @Test
+    void aUidThatFailsJustBeforeARoundWaitsItsOwnDelayAndOthersThatFailTogetherShareOneTimer() {
+        resyncs.offer("alice", TIMEOUT);
+        advanceMillis(200);
+        resyncs.offer("bob", TIMEOUT); // due 50 ms after alice's round
+        resyncs.offer("carol", TIMEOUT);
+        assertEquals(1, due.size(), "bob and carol wait for alice's round to set theirs");
+
+        runDue(); // 250 ms: alice only
+        assertEquals(Map.of("alice", 1), asked);
+        assertEquals(List.of(250L, 200L), delays, "the next round is set for bob and carol");
+        runDue(); // 450 ms
+        assertEquals(Map.of("alice", 1, "bob", 1, "carol", 1), asked);
+        assertTrue(due.isEmpty());
+    }
+
+    @Test
+    void aRetryWaitsItsDoubledDelayWhileAFreshFailureSetsAnEarlierRound() {
+        resyncs.offer("alice", TIMEOUT);
+        runDue(); // 250 ms
+        writes.get("alice").completeExceptionally(TIMEOUT); // retried at 750 ms
+        advanceMillis(50);
+        resyncs.offer("bob", TIMEOUT); // due at 550 ms, before the round set for alice
+
+        runDue();
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(550), clock.get());
+        assertEquals(Map.of("alice", 1, "bob", 1), asked, "alice is not due yet");
+        runDue();
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(750), clock.get());
+        assertEquals(2, asked.get("alice"));
+        writes.get("alice").complete(null);
+        writes.get("bob").complete(null);
+        assertEquals(2, resyncs.resynced());
+        assertTrue(due.isEmpty());
     }
 
     @Test
