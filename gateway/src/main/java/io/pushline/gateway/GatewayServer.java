@@ -160,14 +160,18 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    /** Bounded: a page that never answers costs at most {@link #CLOSE_HANDSHAKE_WAIT_MS} in all, not each. */
-    private static void awaitClosed(List<ChannelFuture> closing) {
+    /**
+     * Bounded: a page that never answers costs at most {@link #CLOSE_HANDSHAKE_WAIT_MS} in all, not each. A page cut
+     * here has its close frame and the FIN already (unless it read too slowly to take them), so it still sees 1001.
+     */
+    private void awaitClosed(List<ChannelFuture> closing) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_HANDSHAKE_WAIT_MS);
         for (ChannelFuture f : closing) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || !f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
-                log.info("pushline-gateway: pages did not all answer the close within {}ms; closing the rest",
-                        CLOSE_HANDSHAKE_WAIT_MS);
+                long unanswered = closing.stream().filter(c -> !c.isDone()).count();
+                log.info("pushline-gateway {}: {} of {} pages had not answered the close within {} ms; closing them",
+                        options.nodeId(), unanswered, closing.size(), CLOSE_HANDSHAKE_WAIT_MS);
                 return;
             }
         }
