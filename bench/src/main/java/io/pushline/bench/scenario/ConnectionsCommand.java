@@ -10,6 +10,7 @@ import io.pushline.bench.Durations;
 import io.pushline.bench.Loops;
 import io.pushline.bench.ProcMetrics;
 import io.pushline.bench.Report;
+import io.pushline.bench.ServerHeap;
 import io.pushline.bench.net.Reachability;
 import io.pushline.bench.net.Transport;
 import io.pushline.bench.net.WsClients;
@@ -40,15 +41,17 @@ import picocli.CommandLine.Option;
 
 /**
  * Many idle connections: connect rate, connect time, and (with {@code --server-pid}) the server's RSS per
- * connection. Above one process's open-file limit the clients are spread over child JVMs of this same jar.
+ * connection, and (with {@code --server-heap}) its live heap per connection. Above one process's open-file limit the
+ * clients are spread over child JVMs of this same jar.
  */
 @Command(name = "connections", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Many idle connections: connect rate, connect time, server RSS per connection.",
+        "Many idle connections: connect rate, connect time, server RSS and heap per connection.",
         "Opens --count idle WebSocket clients (each tells its uid bench-N), measures the connect rate (connections "
             + "completed per second) and the connect time (TCP connect -> handshake done and uid frame written), "
             + "holds them for --hold, then closes them. With --server-pid, reads the server's VmRSS from "
-            + "/proc/<pid>/status before connecting and at the end of the hold, and reports RSS per connection.",
+            + "/proc/<pid>/status before connecting and at the end of the hold, and reports RSS per connection; "
+            + "with --server-heap as well, the server JVM's live heap (after a full GC) at the same two points.",
         "One process can hold about (open-file limit - 500) connections; --processes N (or auto) forks N child "
             + "JVMs of this jar, each holding count/N, and aggregates their results.",
         "--storms N repeats connect, hold and close in this JVM, so that later storms meet a warm generator.",
@@ -81,6 +84,12 @@ public final class ConnectionsCommand extends ScenarioCommand {
   @Option(names = "--server-pid", paramLabel = "PID",
       description = "Process id of the server (on this machine) whose RSS to read.")
   Long serverPid;
+
+  @Option(names = "--server-heap",
+      description = "With --server-pid, a JVM: attach to it (same user), force a full GC before connecting and at the "
+          + "end of the hold, and report its live heap per connection. The collection before connecting comes before "
+          + "the first RSS reading, the one after the hold after the second, so RSS is read as without this option.")
+  boolean serverHeap;
 
   @Option(names = "--processes", defaultValue = "0", paramLabel = "N",
       description = "Generator processes: 1 = this JVM only, N > 1 = N child JVMs, 0 = auto (enough to stay under "
@@ -115,6 +124,9 @@ public final class ConnectionsCommand extends ScenarioCommand {
   @Mixin
   CommonOptions common;
 
+  /** The server JVM, attached to with {@code --server-heap}. */
+  private ServerHeap heap;
+
   /** What one process measured. */
   record Part(int attempted, int connected, int failed, String firstError, long elapsedNanos, Histogram connectNanos,
       int dropped, long closeNanos, long cpuNanos) {
@@ -128,7 +140,11 @@ public final class ConnectionsCommand extends ScenarioCommand {
     if (child) {
       return runChild(wsUri);
     }
+    if (serverHeap && serverPid == null) {
+      throw new BenchException("--server-heap needs --server-pid, the server JVM's process id");
+    }
     preflightWs(wsUri, common);
+    heap = serverHeap ? ServerHeap.attach(serverPid) : null;
     InetAddress target;
     try {
       target = InetAddress.getByName(Reachability.of(wsUri).host());
@@ -153,10 +169,10 @@ public final class ConnectionsCommand extends ScenarioCommand {
     Transport transport = Transport.select(common.transport);
     if (n > 1) {
       List<Part> parts = new ArrayList<>();
-      long[] sample = new long[4];
+      long[] sample = new long[6];
       long overallNanos = runChildren(wsUri, n, sources, parts, sample);
-      report(1, wsUri, n, sources, parts, overallNanos, new ServerSample(sample[0], sample[1], sample[2], sample[3]),
-          transport);
+      report(1, wsUri, n, sources, parts, overallNanos, new ServerSample(sample[0], sample[1], sample[2], sample[3],
+          sample[4], sample[5]), transport);
       return 0;
     }
     EventLoopGroup group = transport.newGroup(common.clientThreads, "bench-client");
@@ -179,6 +195,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
     WsClients clients = null;
     try {
       clients = newClients(transport, group, wsUri, common, rateLimit, sources, (c, b) -> { });
+      long heapBefore = liveHeap();
       long rssBefore = rss();
       long cpuBefore = serverCpu();
       progress("opening %d connections to %s%s", count, wsUri,
@@ -190,7 +207,8 @@ public final class ConnectionsCommand extends ScenarioCommand {
       progress("%d connected, %d failed in %.3f s; holding %s", r.connected(), r.failed(), r.elapsedNanos() / 1e9,
           Durations.format(hold));
       Loops.sleepUntil(System.nanoTime() + hold.toNanos());
-      ServerSample server = new ServerSample(rssBefore, rss(), cpuBefore, cpuConnected);
+      long rssAfter = rss();
+      ServerSample server = new ServerSample(rssBefore, rssAfter, cpuBefore, cpuConnected, heapBefore, liveHeap());
       int dropped = clients.droppedCount();
       long c0 = System.nanoTime();
       clients.closeAll(30_000);
@@ -221,13 +239,24 @@ public final class ConnectionsCommand extends ScenarioCommand {
     return serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
   }
 
+  /** The server's live heap, with {@code --server-heap}; -1 without. */
+  private long liveHeap() {
+    return heap == null ? -1 : heap.liveBytes();
+  }
+
   /**
    * What {@code --server-pid} reads of the server: its RSS before connecting and after the hold, its CPU time before
-   * and after connecting (so the connect storm's CPU, without the hold or the close); -1 where unreadable.
+   * and after connecting (so the connect storm's CPU, without the hold or the close), and with {@code --server-heap}
+   * its live heap before connecting and after the hold; -1 where unreadable or not asked for.
    */
-  private record ServerSample(long rssBefore, long rssAfter, long cpuBefore, long cpuConnected) {
+  private record ServerSample(long rssBefore, long rssAfter, long cpuBefore, long cpuConnected, long heapBefore,
+      long heapAfter) {
     long connectCpuNanos() {
       return cpuBefore < 0 || cpuConnected < 0 ? -1 : cpuConnected - cpuBefore;
+    }
+
+    boolean heapRead() {
+      return heapBefore >= 0 && heapAfter >= 0;
     }
   }
 
@@ -298,6 +327,12 @@ public final class ConnectionsCommand extends ScenarioCommand {
       j.put("rssAfterBytes", rssAfter);
       boolean ok = rssBefore >= 0 && rssAfter >= 0 && connected > 0;
       j.put("rssPerConnectionBytes", ok ? Report.round3((rssAfter - rssBefore) / (double) connected) : -1);
+      if (serverHeap) {
+        j.put("serverLiveHeapBeforeBytes", server.heapBefore());
+        j.put("serverLiveHeapAfterBytes", server.heapAfter());
+        j.put("liveHeapPerConnectionBytes", server.heapRead() && connected > 0
+            ? Report.round3((server.heapAfter() - server.heapBefore()) / (double) connected) : -1);
+      }
       j.put("serverCpuConnectS", cpuNanos < 0 ? -1 : Report.round3(cpuNanos / 1e9));
       j.put("serverCpuPerConnectionUs", cpuNanos < 0 || connected == 0 ? -1 : Report.round3(cpuNanos / 1e3 / connected));
     }
@@ -328,6 +363,13 @@ public final class ConnectionsCommand extends ScenarioCommand {
       } else {
         report.line("  server pid %d: RSS not readable (/proc/%d/status)", serverPid, serverPid);
       }
+      if (serverHeap && server.heapRead() && connected > 0) {
+        report.line("  server live heap after a full GC %.1f MiB -> %.1f MiB: %.0f bytes per connection",
+            server.heapBefore() / 1048576.0, server.heapAfter() / 1048576.0,
+            (server.heapAfter() - server.heapBefore()) / (double) connected);
+      } else if (serverHeap) {
+        report.line("  server pid %d: live heap not readable", serverPid);
+      }
       if (cpuNanos >= 0 && connected > 0) {
         report.line("  server CPU while connecting: %.2f s, %.0f µs per connection", cpuNanos / 1e9,
             cpuNanos / 1e3 / connected);
@@ -342,7 +384,8 @@ public final class ConnectionsCommand extends ScenarioCommand {
 
   /**
    * Runs n children; returns the overall connect time. Fills {@code sample} with the server's RSS before and after,
-   * and its CPU time before and after connecting (the fields of {@link ServerSample}, in order).
+   * its CPU time before and after connecting, and its live heap before and after (the fields of {@link
+   * ServerSample}, in order).
    */
   private long runChildren(URI wsUri, int n, List<InetAddress> sources, List<Part> parts, long[] sample) {
     List<Process> procs = new ArrayList<>();
@@ -364,6 +407,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       }
       long setupNanos = common.setupTimeout.toNanos();
       awaitAll(events, procs, STAGED, n, TimeUnit.SECONDS.toNanos(60), null);
+      sample[4] = liveHeap();
       sample[0] = rss();
       sample[2] = serverCpu();
       long t0 = System.nanoTime();
@@ -375,6 +419,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       progress("all processes connected in %.3f s; holding %s", overall / 1e9, Durations.format(hold));
       Loops.sleepUntil(System.nanoTime() + hold.toNanos());
       sample[1] = rss();
+      sample[5] = liveHeap();
       tell(procs, "close");
       List<String> results = new ArrayList<>();
       awaitAll(events, procs, RESULT, n, TimeUnit.SECONDS.toNanos(60), results);
