@@ -186,7 +186,7 @@ public final class RedisBroker implements Broker {
             redis.close();
             throw StartupException.of("cannot set up node " + nodeId + " in Redis at " + options.masked(), e);
         }
-        lanes.forEach(lane -> lane.connection.addListener(new Reconnects()));
+        lanes.forEach(lane -> lane.connection.addListener(new Reconnects("command connection of lane " + lane.index)));
         long every = refreshEvery(presenceTtl).toMillis();
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::refreshPresence, every, every, TimeUnit.MILLISECONDS));
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::checkCanary,
@@ -195,7 +195,7 @@ public final class RedisBroker implements Broker {
 
     private StatefulRedisPubSubConnection<String, byte[]> attach(RedisLane lane, StatefulRedisPubSubConnection<String, byte[]> connection) {
         connection.addListener(new Receiver(lane));
-        connection.addListener(new Reconnects());
+        connection.addListener(new Reconnects("pub/sub connection of lane " + lane.index));
         return connection;
     }
 
@@ -804,10 +804,17 @@ public final class RedisBroker implements Broker {
 
     /** After any reconnect, Redis may have lost everything (a restart with empty data): set it right. */
     private final class Reconnects implements RedisConnectionStateListener {
+        /** Which of the node's connections this listens to, for the log. */
+        private final String which;
+
+        Reconnects(String which) {
+            this.which = which;
+        }
+
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
             if (!closed) {
-                log.info("redis broker {}: connected to Redis at {}", nodeId, address);
+                log.info("redis broker {}: {} connected to Redis at {}", nodeId, which, address);
                 redis.resources.eventExecutorGroup().execute(RedisBroker.this::resync);
             }
         }
@@ -816,7 +823,11 @@ public final class RedisBroker implements Broker {
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
             if (!closed) {
                 dirty = true;
-                log.warn("redis broker {}: lost a Redis connection; reconnecting", nodeId);
+                // Redis also closes a subscriber whose output buffer passes client-output-buffer-limit pubsub
+                // (a node too slow for a burst), and says so only in its own log.
+                log.warn("redis broker {}: lost its {}; reconnecting{}", nodeId, which,
+                        which.startsWith("pub/sub") ? " (if Redis is up, see its log: it closes a subscriber "
+                                + "that falls behind past client-output-buffer-limit pubsub)" : "");
             }
         }
     }

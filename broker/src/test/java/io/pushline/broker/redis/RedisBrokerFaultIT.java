@@ -271,6 +271,49 @@ class RedisBrokerFaultIT {
     }
 
     @Test
+    void aPubSubConnectionRedisClosesPastItsOutputBufferLimitIsReplacedAndItsUidsReceiveAgain() throws Exception {
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-behind", gateway, options);
+        RedisBroker ingest = publisher();
+        node.subscribe("frank").get(5, TimeUnit.SECONDS);
+        assertTrue(ingest.publish("frank", line("frank")).get(5, TimeUnit.SECONDS));
+        gateway.take();
+        String subscribersBefore = pubSubClientIds();
+        long resyncsBefore = node.resyncs();
+
+        // The limit Redis puts on what waits for a subscriber (default 32 MB), low; then one script publishes 4 MB
+        // to frank's channel. Redis writes to clients between commands, so all of it waits in the subscriber's output
+        // buffer, as it would for a gateway too slow to read a burst, and Redis closes that connection.
+        redis.command("CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 256kb 0");
+        redis.command("EVAL", "for i = 1, 400 do redis.call('PUBLISH', KEYS[1], ARGV[1]) end", "1",
+                names.userChannel("frank"), "{\"uid\":\"frank\",\"pad\":\"" + "x".repeat(10_000) + "\"}");
+        redis.command("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60");
+
+        awaitTrue(Duration.ofSeconds(5), () -> !pubSubClientIds().equals(subscribersBefore), "Redis closed the subscriber that fell behind");
+        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && publishes(ingest, "frank"), "frank online and subscribed again");
+        byte[] marker = "{\"uid\":\"frank\",\"after\":true}".getBytes(StandardCharsets.UTF_8);
+        assertTrue(ingest.publish("frank", marker).get(5, TimeUnit.SECONDS));
+        Delivery d;
+        do {
+            d = gateway.take(); // what reached the node before the close, then the probes, then the marker
+        } while (!new String(d.line(), StandardCharsets.UTF_8).contains("after"));
+        assertEquals("frank", d.uid());
+        assertTrue(node.resyncs() > resyncsBefore, "the node re-synced after the reconnect");
+    }
+
+    /** The ids of Redis's pub/sub clients, sorted, comma-separated. */
+    private String pubSubClientIds() {
+        List<String> ids = new ArrayList<>();
+        for (String client : redis.command("CLIENT", "LIST", "TYPE", "pubsub").split("\n")) {
+            if (client.startsWith("id=")) {
+                ids.add(client.substring(3, client.indexOf(' ')));
+            }
+        }
+        ids.sort(null);
+        return String.join(",", ids);
+    }
+
+    @Test
     void aRestartedNodeWithdrawsThePresenceItsPreviousLifeLeftBehind() throws Exception {
         // What a crashed gateway "gw-phoenix" leaves: its list of uids and presence entries vouching for 30 s more;
         // "dave" is held by another node too, "erin" by the crashed one only.
