@@ -1,0 +1,178 @@
+package io.pushline.bench.targets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * The issue's targets (2 cores, loopback, Redis on the same machine, medians of 3 runs): which runs measure each,
+ * and how the medians of those runs compare. More than 60,000 connections across several gateway processes is not
+ * here: it takes one generator per gateway, and their JSON lines do not say they ran together.
+ */
+enum Target {
+
+  CLOSED_LOOP("closed loop 16 × 1, ≥ 1,000 clients: ≥ 45,000 pushes/s and ≥ 0.70 of redis-benchmark -c 16 -P 1") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "throughput") && r.path("window").asInt() == 1 && r.path("pushers").asInt() == 16
+          && r.path("clients").asInt() >= 1_000;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      double acks = median(runs, r -> true, "acksPerSec");
+      List<JsonNode> withCeiling = runs.stream().filter(r -> r.has("ceilingRatio")).toList();
+      if (withCeiling.isEmpty()) {
+        return new Verdict(String.format(Locale.ROOT, "%,.0f acks/s; no ceiling measured", acks),
+            acks < 45_000 ? NOT_MET : "incomplete: run with --ceiling-redis");
+      }
+      double ratio = median(withCeiling, r -> true, "ceilingRatio");
+      return new Verdict(String.format(Locale.ROOT, "%,.0f acks/s; %.3f of the ceiling (%d runs with one)", acks,
+          ratio, withCeiling.size()), acks >= 45_000 && ratio >= 0.70 ? MET : NOT_MET);
+    }
+  },
+
+  PIPELINED("pipelined 4 × 64: ≥ 100,000 pushes/s") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "throughput") && r.path("window").asInt() == 64 && r.path("pushers").asInt() == 4;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      double acks = median(runs, r -> true, "acksPerSec");
+      return new Verdict(String.format(Locale.ROOT, "%,.0f acks/s", acks), acks >= 100_000 ? MET : NOT_MET);
+    }
+  },
+
+  OPEN_LOOP("open loop at 5,000 pushes/s: p50 < 0.25, p99 < 0.6, p99.9 < 3 ms") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "latency") && r.path("rate").asDouble() == 5_000;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      double p50 = median(runs, r -> true, "p50Ms");
+      double p99 = median(runs, r -> true, "p99Ms");
+      double p999 = median(runs, r -> true, "p999Ms");
+      return new Verdict(String.format(Locale.ROOT, "p50 %.3f, p99 %.3f, p99.9 %.3f ms", p50, p99, p999),
+          p50 < 0.25 && p99 < 0.6 && p999 < 3 ? MET : NOT_MET);
+    }
+  },
+
+  IDLE_CONNECTIONS("19,000 idle connections on one gateway process, < 4 KB of RSS each (first storm)") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "connections") && r.path("count").asInt() >= 19_000 && FIRST_STORM.test(r)
+          && r.path("rssPerConnectionBytes").asDouble(-1) > 0;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      boolean allHeld = runs.stream().allMatch(r -> r.path("failed").asInt() == 0
+          && r.path("droppedDuringHold").asInt() == 0 && r.path("connected").asInt() == r.path("count").asInt());
+      double rss = median(runs, r -> true, "rssPerConnectionBytes");
+      List<JsonNode> withHeap = runs.stream().filter(r -> r.path("liveHeapPerConnectionBytes").asDouble(-1) > 0).toList();
+      String heap = withHeap.isEmpty() ? "" : String.format(Locale.ROOT, ", live heap %,.0f B",
+          median(withHeap, r -> true, "liveHeapPerConnectionBytes"));
+      return new Verdict(String.format(Locale.ROOT, "RSS %,.0f B per connection%s%s", rss, heap,
+          allHeld ? "" : "; some failed or were dropped"), allHeld && rss < 4_096 ? MET : NOT_MET);
+    }
+  },
+
+  CONNECT_RATE("connecting at ≥ 5,000/s (19,000 connections; warm: the last storm of a run of several)") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "connections") && r.path("count").asInt() >= 19_000;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      Predicate<JsonNode> warm = r -> r.path("storms").asInt(1) > 1 && r.path("storm").asInt() == r.path("storms").asInt();
+      double first = median(runs, FIRST_STORM, "connectPerSec");
+      if (runs.stream().noneMatch(warm)) {
+        return new Verdict(String.format(Locale.ROOT, "first storm %,.0f/s; no warm storm", first),
+            first >= 5_000 ? MET : NOT_MET);
+      }
+      double last = median(runs, warm, "connectPerSec");
+      String status = first >= 5_000 ? MET : last >= 5_000 ? "met when warm" : NOT_MET;
+      return new Verdict(String.format(Locale.ROOT, "first storm %,.0f/s, last storm %,.0f/s", first, last), status);
+    }
+
+    @Override
+    int runsIn(List<JsonNode> results) {
+      return (int) results.stream().filter(FIRST_STORM).count();
+    }
+  },
+
+  BROADCAST("broadcast to ≥ 10,000 connected clients: the last has it within 50 ms") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "broadcast") && r.path("clients").asInt() >= 10_000;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      double last = median(runs, r -> true, "medianLastMs");
+      return new Verdict(String.format(Locale.ROOT, "last client after %.1f ms (median of each run's median round)",
+          last), last <= 50 ? MET : NOT_MET);
+    }
+  };
+
+  /** A connections result of a run's first storm (a run of one storm has no "storm"). */
+  static final Predicate<JsonNode> FIRST_STORM = r -> r.path("storm").asInt(1) == 1;
+  static final String MET = "met";
+  static final String NOT_MET = "not met";
+
+  /** A target's medians, as a reader wants them, and its status. */
+  record Verdict(String medians, String status) {
+  }
+
+  private final String description;
+
+  Target(String description) {
+    this.description = description;
+  }
+
+  String description() {
+    return description;
+  }
+
+  /** Whether {@code result}, one scenario's JSON, was run the way this target is defined. */
+  abstract boolean measures(JsonNode result);
+
+  /** The medians of {@code runs}, all measuring this target, and whether they meet it. */
+  abstract Verdict judge(List<JsonNode> runs);
+
+  /** How many runs {@code results} are; a run of several storms prints a line per storm. */
+  int runsIn(List<JsonNode> results) {
+    return results.size();
+  }
+
+  /** {@link #judge}, once there are {@code minRuns} runs. */
+  Verdict judge(List<JsonNode> results, int minRuns) {
+    int runs = runsIn(results);
+    if (runs == 0) {
+      return new Verdict("—", "no runs");
+    }
+    Verdict v = judge(results);
+    return runs < minRuns ? new Verdict(v.medians(), "too few runs (" + runs + " of " + minRuns + ")") : v;
+  }
+
+  private static boolean is(JsonNode r, String scenario) {
+    return scenario.equals(r.path("scenario").asText());
+  }
+
+  /** The median of {@code field} over the results that pass {@code which}; NaN when none does. */
+  static double median(List<JsonNode> results, Predicate<JsonNode> which, String field) {
+    double[] v = results.stream().filter(which).mapToDouble(r -> r.path(field).asDouble(Double.NaN))
+        .filter(d -> !Double.isNaN(d)).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    int mid = v.length / 2;
+    return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  }
+}

@@ -1,0 +1,94 @@
+package io.pushline.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The targets command, on JSON lines written the way the scenarios and the run scripts write them. */
+class TargetsTest {
+
+  @TempDir
+  Path dir;
+
+  private Path file(String name, String... lines) throws IOException {
+    return Files.write(dir.resolve(name), List.of(lines));
+  }
+
+  private static String closed(double acks, double ratio) {
+    return "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,\"acksPerSec\":" + acks
+        + ",\"ceilingRatio\":" + ratio + "}";
+  }
+
+  private static String storm(int storm, int storms, double rate, double rss) {
+    return "{\"scenario\":\"connections\",\"count\":19000,\"connected\":19000,\"failed\":0,\"droppedDuringHold\":0,"
+        + "\"storm\":" + storm + ",\"storms\":" + storms + ",\"connectPerSec\":" + rate + ",\"rssPerConnectionBytes\":"
+        + rss + "}";
+  }
+
+  private static JsonNode row(BenchRun r, String target) {
+    return r.json().path("targets").path(target);
+  }
+
+  @Test
+  void eachTargetGetsTheMedianOfItsRunsAndAStatus() throws IOException {
+    Path runs = file("runs.jsonl",
+        "throughput: 1000 clients ...", // a report's human line
+        closed(50_000, 0.9), closed(40_000, 0.5), closed(47_000, 0.75),
+        // a script's labelled line, the scenario under "result"
+        "{\"label\":\"p1\",\"result\":{\"scenario\":\"throughput\",\"pushers\":4,\"window\":64,\"acksPerSec\":46000}}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.2,\"p99Ms\":0.5,\"p999Ms\":2.0}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.3,\"p99Ms\":0.7,\"p999Ms\":4.0}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.24,\"p99Ms\":0.55,\"p999Ms\":2.5}",
+        "{\"scenario\":\"latency\",\"rate\":1000,\"p50Ms\":9,\"p99Ms\":9,\"p999Ms\":9}", // another set-up: not counted
+        "{\"scenario\":\"broadcast\",\"clients\":1000,\"medianLastMs\":20}");
+    Path storms = file("storms.jsonl",
+        storm(1, 2, 2_000, 3_000), storm(2, 2, 6_000, 100),
+        storm(1, 2, 2_500, 3_500), storm(2, 2, 5_500, 200),
+        storm(1, 2, 1_500, 5_000), storm(2, 2, 4_000, 300));
+
+    BenchRun r = BenchRun.of("targets", runs.toString(), storms.toString());
+
+    assertEquals(0, r.exitCode(), r::toString);
+    assertEquals(3, row(r, "CLOSED_LOOP").path("runs").asInt(), r::toString);
+    assertEquals("47,000 acks/s; 0.750 of the ceiling (3 runs with one)", row(r, "CLOSED_LOOP").path("medians").asText());
+    assertEquals("met", row(r, "CLOSED_LOOP").path("status").asText(), "the medians meet it, though one run does not");
+    assertEquals("too few runs (1 of 3)", row(r, "PIPELINED").path("status").asText(), r::toString);
+    assertEquals("p50 0.240, p99 0.550, p99.9 2.500 ms", row(r, "OPEN_LOOP").path("medians").asText(), r::toString);
+    assertEquals("met", row(r, "OPEN_LOOP").path("status").asText(), r::toString);
+    assertEquals("RSS 3,500 B per connection", row(r, "IDLE_CONNECTIONS").path("medians").asText(), r::toString);
+    assertEquals("met", row(r, "IDLE_CONNECTIONS").path("status").asText(), r::toString);
+    assertEquals(3, row(r, "CONNECT_RATE").path("runs").asInt(), "one run per first storm");
+    assertEquals("first storm 2,000/s, last storm 5,500/s", row(r, "CONNECT_RATE").path("medians").asText());
+    assertEquals("met when warm", row(r, "CONNECT_RATE").path("status").asText(), r::toString);
+    assertEquals("no runs", row(r, "BROADCAST").path("status").asText(), "1,000 clients is not the target's set-up");
+    assertTrue(r.out().contains("| pipelined 4 × 64: ≥ 100,000 pushes/s | 1 | 46,000 acks/s | too few runs (1 of 3) |"),
+        r::toString);
+  }
+
+  @Test
+  void aTargetMissedByTheMedianIsNotMetAndAClosedLoopWithoutItsCeilingIsIncomplete() throws IOException {
+    Path runs = file("runs.jsonl",
+        "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,\"acksPerSec\":50000}",
+        "{\"scenario\":\"broadcast\",\"clients\":10000,\"medianLastMs\":160}");
+
+    BenchRun r = BenchRun.of("targets", "--min-runs", "1", runs.toString());
+
+    assertEquals("incomplete: run with --ceiling-redis", row(r, "CLOSED_LOOP").path("status").asText(), r::toString);
+    assertEquals("not met", row(r, "BROADCAST").path("status").asText(), r::toString);
+  }
+
+  @Test
+  void aFileThatCannotBeReadIsOneLineAndExitCode1() {
+    BenchRun r = BenchRun.of("targets", dir.resolve("missing.jsonl").toString());
+
+    assertEquals(1, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("cannot read"), r::toString);
+  }
+}

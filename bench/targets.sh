@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs every scenario the issue sets a target for, RUNS times, each against a fresh Redis-mode all-in-one server on
+# this machine, then prints where each target stands (`pushline-bench targets`: medians over the runs).
+#
+#   bench/targets.sh [RUNS] [OUT_DIR]          (defaults: 3, bench/target/targets-<date>)
+#
+# Needs: the built jars (./mvnw -q package -DskipTests), redis-server and redis-benchmark on PATH, about 12 minutes
+# for 3 runs. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
+# runs is written to OUT_DIR/commands.txt, every JSON line to OUT_DIR/results.jsonl, each server's log beside them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${1:-3}
+OUT=${2:-bench/target/targets-$(date -u +%Y%m%dT%H%M%SZ)}
+REDIS_PORT=${REDIS_PORT:-6390}
+WS_PORT=${WS_PORT:-21234}
+INGEST_PORT=${INGEST_PORT:-25678}
+SERVER_JAR=all/target/pushline-all.jar
+BENCH="java -jar bench/target/pushline-bench.jar"
+# The generator of the push scenarios: a large young generation, so that it does not collect during a run.
+BENCH_PUSH="java -Xms1g -Xmx1g -Xmn768m -XX:+UseParallelGC -jar bench/target/pushline-bench.jar"
+WS=ws://127.0.0.1:$WS_PORT/
+INGEST=127.0.0.1:$INGEST_PORT
+
+for f in "$SERVER_JAR" bench/target/pushline-bench.jar; do
+  [ -f "$f" ] || { echo "targets: $f is missing; build first: ./mvnw -q package -DskipTests" >&2; exit 1; }
+done
+for c in redis-server redis-cli redis-benchmark; do
+  command -v "$c" >/dev/null || { echo "targets: $c is not on PATH (Debian: apt-get install redis-server redis-tools)" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
+: > "$RESULTS"
+
+SERVER_PID=""
+REDIS_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# A Redis of its own, so that its settings are known: refuse a port something else answers on.
+if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "targets: something already answers on port $REDIS_PORT; stop it or set REDIS_PORT" >&2
+  exit 1
+fi
+redis-server --port "$REDIS_PORT" --save '' --appendonly no > "$OUT/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+if ! kill -0 "$REDIS_PID" 2>/dev/null || ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "targets: redis-server did not start on port $REDIS_PORT (see $OUT/redis.log)" >&2
+  exit 1
+fi
+
+# start_server LOG [JVM options...]: a fresh Redis-mode server; returns once its ingest listens.
+start_server() {
+  local log=$1; shift
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+  # A 5 s Redis timeout: a cold JVM on two shared cores can fall half a second behind in its first seconds, and the
+  # lines of that moment would fail and open the circuit during the warm-up (docs/benchmarks.md, third pass).
+  PUSHLINE_REDIS_URL=redis://127.0.0.1:$REDIS_PORT PUSHLINE_REDIS_TIMEOUT=5s \
+    java "$@" -jar "$SERVER_JAR" --ws-port "$WS_PORT" --ingest-port "$INGEST_PORT" --admin-port -1 > "$log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 150); do
+    grep -q 'listening for lines' "$log" 2>/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "targets: the server did not start (see $log)" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# run NAME RUN SERVER_OPTIONS -- GENERATOR COMMAND...: one scenario against a fresh server; its JSON lines to RESULTS.
+run() {
+  local name=$1 run=$2 opts=$3; shift 4
+  local cmd="$* --server-pid \$PID --json-only"
+  echo "[targets] run $run of $RUNS: $name" >&2
+  echo "run $run $name: server java $opts -jar $SERVER_JAR (Redis mode, PUSHLINE_REDIS_TIMEOUT=5s); $cmd" >> "$OUT/commands.txt"
+  # shellcheck disable=SC2086 # the options are words
+  start_server "$OUT/server-$name-$run.log" $opts
+  "$@" --server-pid "$SERVER_PID" --json-only 2> "$OUT/generator-$name-$run.err" | grep '^{' >> "$RESULTS" \
+    || echo "[targets] $name run $run printed no result (see $OUT/generator-$name-$run.err)" >&2
+  stop_server
+}
+
+SOURCES=127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8
+for i in $(seq "$RUNS"); do
+  run closed-loop "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 16 --window 1 \
+    --duration 10s --warmup 10s --ceiling-redis "127.0.0.1:$REDIS_PORT"
+  run pipelined "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 4 --window 64 \
+    --duration 10s --warmup 10s
+  run open-loop "$i" "" -- $BENCH_PUSH latency --ws "$WS" --ingest "$INGEST" --rate 5000 --clients 100 --pushers 4 \
+    --duration 10s --warmup 10s
+  run broadcast "$i" "" -- $BENCH broadcast --ws "$WS" --ingest "$INGEST" --clients 10000 --repeat 40 --client-threads 2
+  # The memory target's set-up (docs/operations.md): a small heap and the serial collector for many idle pages.
+  run connections "$i" "-Xmx96m -XX:+UseSerialGC" -- $BENCH connections --ws "$WS" --count 19000 --hold 3s \
+    --source-addresses "$SOURCES" --client-threads 2 --storms 5 --between 6s --server-heap
+done
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
+$BENCH targets --min-runs "$RUNS" "$RESULTS" | tee "$OUT/targets.md"
