@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -178,20 +179,22 @@ class ScenarioTest {
     try (JavaProcess fake = JavaProcess.start(FakePushServer.class.getName(),
         List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xlog:gc:stdout"), List.of("0", "0"), Map.of())) {
       String ws = fake.awaitLine(Pattern.compile("ws (ws://\\S+)"), Duration.ofSeconds(20)).replaceAll(".*ws (ws://\\S+).*", "$1");
-      BenchRun r = BenchRun.of("connections", "--ws", ws, "--count", "400", "--hold", "200ms", "--processes", "1",
-          "--server-pid", String.valueOf(fake.pid()), "--server-heap");
-      assertEquals(0, r.exitCode(), r::toString);
-      JsonNode j = r.json();
-      assertEquals(400, j.get("connected").asInt(), r::toString);
-      assertTrue(j.get("serverLiveHeapBeforeBytes").asLong() > 0, r::toString);
-      // A Netty channel with its pipeline holds kilobytes. Without the full collections the 400 handshakes' garbage
-      // (megabytes in a 256 MB heap) would be counted as well.
-      double perConnection = j.get("liveHeapPerConnectionBytes").asDouble();
-      assertTrue(perConnection > 500 && perConnection < 20_000, r::toString);
-      assertTrue(r.out().contains("server live heap after a full GC"), r::toString);
-      // each reading is taken after a full collection of the server, the one before connecting and the one after
-      fake.awaitLine(Pattern.compile("Pause Full \\(System.gc\\(\\)\\)"), Duration.ofSeconds(5));
-      assertEquals(2, fake.output().lines().filter(l -> l.contains("Pause Full (System.gc())")).count(), fake::output);
+      // in this process, then from two child processes (the server is read around all of their connections)
+      for (String processes : List.of("1", "2")) {
+        BenchRun r = BenchRun.of("connections", "--ws", ws, "--count", "400", "--hold", "200ms", "--processes", processes,
+            "--child-heap", "128m", "--server-pid", String.valueOf(fake.pid()), "--server-heap");
+        assertEquals(0, r.exitCode(), r::toString);
+        JsonNode j = r.json();
+        assertEquals(400, j.get("connected").asInt(), r::toString);
+        assertTrue(j.get("serverLiveHeapBeforeBytes").asLong() > 0, r::toString);
+        // a Netty channel with its pipeline and the fake server's maps hold kilobytes
+        double perConnection = j.get("liveHeapPerConnectionBytes").asDouble();
+        assertTrue(perConnection > 500 && perConnection < 20_000, r::toString);
+        assertTrue(r.out().contains("server live heap after a full GC"), r::toString);
+      }
+      // each reading came right after a full collection of the server: one before connecting, one after the hold
+      Awaitility.await("the server's GC log").atMost(Duration.ofSeconds(5))
+          .until(() -> fake.output().lines().filter(l -> l.contains("Pause Full (System.gc())")).count() == 4);
     }
     BenchRun noPid = BenchRun.of("connections", "--ws", server.wsUrl(), "--count", "10", "--server-heap");
     assertEquals(1, noPid.exitCode(), noPid::toString);
