@@ -87,8 +87,9 @@ public final class ConnectionsCommand extends ScenarioCommand {
 
   @Option(names = "--server-heap",
       description = "With --server-pid, a JVM: attach to it (same user), force a full GC before connecting and at the "
-          + "end of the hold, and report its live heap per connection. The collection before connecting comes before "
-          + "the first RSS reading, the one after the hold after the second, so RSS is read as without this option.")
+          + "end of the hold (and one on attaching, discarded), and report its live heap per connection. The "
+          + "collection before connecting comes before the first RSS reading, the one after the hold after the "
+          + "second, so RSS is read as without this option.")
   boolean serverHeap;
 
   @Option(names = "--processes", defaultValue = "0", paramLabel = "N",
