@@ -85,6 +85,19 @@ class TargetsTest {
   }
 
   @Test
+  void fastRunsThatLostPushesMeetNothing() throws IOException {
+    Path runs = file("runs.jsonl",
+        "{\"scenario\":\"throughput\",\"pushers\":4,\"window\":64,\"acksPerSec\":200000,\"lost\":3,\"fails\":0}",
+        "{\"scenario\":\"throughput\",\"pushers\":4,\"window\":64,\"acksPerSec\":210000,\"lost\":0,\"fails\":0}",
+        "{\"scenario\":\"throughput\",\"pushers\":4,\"window\":64,\"acksPerSec\":190000,\"lost\":0,\"fails\":0}");
+
+    BenchRun r = BenchRun.of("targets", runs.toString());
+
+    assertEquals("200,000 acks/s; 1 runs lost or failed pushes", row(r, "PIPELINED").path("medians").asText(), r::toString);
+    assertEquals("not met", row(r, "PIPELINED").path("status").asText(), r::toString);
+  }
+
+  @Test
   void aFileThatCannotBeReadIsOneLineAndExitCode1() {
     BenchRun r = BenchRun.of("targets", dir.resolve("missing.jsonl").toString());
 
