@@ -81,16 +81,7 @@ final class RedisConnections implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(MAX_QUEUED_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()))
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(CONNECT_TIMEOUT)
-                        .tcpNoDelay(true)
-                        // A peer that vanishes (a network black hole drops packets) is found by the kernel within
-                        // seconds, not the default two hours, and Lettuce reconnects: keepalive probes an idle
-                        // connection, the user timeout bounds how long written data may stay unacknowledged.
-                        .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
-                                .idle(KEEPALIVE_IDLE).interval(KEEPALIVE_INTERVAL).count(KEEPALIVE_PROBES).build())
-                        .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable().tcpUserTimeout(TCP_USER_TIMEOUT).build())
-                        .build())
+                .socketOptions(socketOptions(uri))
                 .build();
         for (int lane = 0; lane < loops.size(); lane++) {
             // mutate() shares the timers and threads of the node's resources; only the loop differs per lane.
@@ -108,6 +99,25 @@ final class RedisConnections implements AutoCloseable {
             close();
             throw StartupException.of("cannot connect to Redis at " + options.masked(), e);
         }
+    }
+
+    /**
+     * A TCP connection gets keepalive and a user timeout: a peer that vanishes (a network black hole drops packets)
+     * is found by the kernel within seconds, not the default two hours, and Lettuce reconnects. A unix socket
+     * ({@code redis-socket://}) has no such options (Netty would warn about each) and needs none: when Redis goes,
+     * the kernel closes it at once.
+     */
+    static SocketOptions socketOptions(RedisURI uri) {
+        SocketOptions.Builder options = SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT);
+        if (uri.getSocket() != null) {
+            // Lettuce 7 turns keepalive on by default, and would set its TCP options on the unix socket too.
+            return options.keepAlive(SocketOptions.KeepAliveOptions.builder().enable(false).build()).build();
+        }
+        return options.tcpNoDelay(true)
+                .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
+                        .idle(KEEPALIVE_IDLE).interval(KEEPALIVE_INTERVAL).count(KEEPALIVE_PROBES).build())
+                .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable().tcpUserTimeout(TCP_USER_TIMEOUT).build())
+                .build();
     }
 
     int lanes() {

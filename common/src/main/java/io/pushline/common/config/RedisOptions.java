@@ -17,7 +17,8 @@ public final class RedisOptions {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(500);
 
     @Option(names = "--redis-url", paramLabel = "URL", defaultValue = "${env:PUSHLINE_REDIS_URL}",
-            description = "Redis to broker through, e.g. redis://host:6379 or rediss://user:pass@host:6380/0. "
+            description = "Redis to broker through, e.g. redis://host:6379, rediss://user:pass@host:6380/0, or "
+                    + "redis-socket:///run/redis/redis.sock for a Redis on the same machine (a unix socket; Linux). "
                     + "Unset: the in-memory broker (single process only). Env: PUSHLINE_REDIS_URL.")
     String url;
 
@@ -56,8 +57,8 @@ public final class RedisOptions {
         }
         if (url != null) {
             String scheme = URI.create(url).getScheme();
-            if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
-                throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) must start with redis:// or rediss://, got " + masked());
+            if (!"redis".equals(scheme) && !"rediss".equals(scheme) && !"redis-socket".equals(scheme)) {
+                throw new IllegalArgumentException("--redis-url (PUSHLINE_REDIS_URL) must start with redis://, rediss:// or redis-socket://, got " + masked());
             }
         }
         try {

@@ -23,4 +23,14 @@ class RedisOptionsTest {
         RedisOptions some = new RedisOptions("redis://127.0.0.1:6379", "pushline", Duration.ofSeconds(30));
         assertSame(some, some.validateRequired("a standalone ingest"));
     }
+
+    @Test
+    void tlsAndUnixSocketUrlsAreAcceptedAndAnyOtherSchemeIsRefusedNamingTheForms() {
+        for (String url : new String[] {"rediss://h:6380/0", "redis-socket:///run/redis/redis.sock"}) {
+            assertTrue(new RedisOptions(url, "pushline", Duration.ofSeconds(30)).hasRedis(), url);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RedisOptions("unix:///run/redis/redis.sock", "pushline", Duration.ofSeconds(30)));
+        assertTrue(e.getMessage().contains("redis://, rediss:// or redis-socket://"), e.getMessage());
+    }
 }
