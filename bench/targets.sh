@@ -103,5 +103,5 @@ for i in $(seq "$RUNS"); do
     --source-addresses "$SOURCES" --client-threads 2 --storms 5 --between 6s --server-heap
 done
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
+echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 $BENCH targets --min-runs "$RUNS" "$RESULTS" | tee "$OUT/targets.md"
