@@ -3,6 +3,8 @@
 # this machine, then prints where each target stands (`pushline-bench targets`: medians over the runs).
 #
 #   bench/targets.sh [RUNS] [OUT_DIR]          (defaults: 3, bench/target/targets-<date>)
+#   REDIS_SOCKET=/tmp/pushline-redis.sock bench/targets.sh ...   the server reaches Redis over that unix socket
+#                                                                (redis-socket://), and the ceiling is measured over it
 #
 # Needs: the built jars (./mvnw -q package -DskipTests), redis-server and redis-benchmark on PATH, about 12 minutes
 # for 3 runs. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 OUT=${2:-bench/target/targets-$(date -u +%Y%m%dT%H%M%SZ)}
 REDIS_PORT=${REDIS_PORT:-6390}
+REDIS_SOCKET=${REDIS_SOCKET:-}
 WS_PORT=${WS_PORT:-21234}
 INGEST_PORT=${INGEST_PORT:-25678}
 SERVER_JAR=all/target/pushline-all.jar
@@ -45,7 +48,16 @@ if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
   echo "targets: something already answers on port $REDIS_PORT; stop it or set REDIS_PORT" >&2
   exit 1
 fi
-redis-server --port "$REDIS_PORT" --save '' --appendonly no > "$OUT/redis.log" 2>&1 &
+if [ -n "$REDIS_SOCKET" ]; then
+  REDIS_URL=redis-socket://$REDIS_SOCKET
+  CEILING=$REDIS_SOCKET
+  REDIS_ARGS=(--unixsocket "$REDIS_SOCKET" --unixsocketperm 700)
+else
+  REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+  CEILING=127.0.0.1:$REDIS_PORT
+  REDIS_ARGS=()
+fi
+redis-server --port "$REDIS_PORT" "${REDIS_ARGS[@]}" --save '' --appendonly no > "$OUT/redis.log" 2>&1 &
 REDIS_PID=$!
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 if ! kill -0 "$REDIS_PID" 2>/dev/null || ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
@@ -59,7 +71,7 @@ start_server() {
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
   # A 5 s Redis timeout: a cold JVM on two shared cores can fall half a second behind in its first seconds, and the
   # lines of that moment would fail and open the circuit during the warm-up (docs/benchmarks.md, third pass).
-  PUSHLINE_REDIS_URL=redis://127.0.0.1:$REDIS_PORT PUSHLINE_REDIS_TIMEOUT=5s \
+  PUSHLINE_REDIS_URL=$REDIS_URL PUSHLINE_REDIS_TIMEOUT=5s \
     java "$@" -jar "$SERVER_JAR" --ws-port "$WS_PORT" --ingest-port "$INGEST_PORT" --admin-port -1 > "$log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 150); do
@@ -81,7 +93,7 @@ run() {
   local name=$1 run=$2 opts=$3; shift 4
   local cmd="$* --server-pid \$PID --json-only"
   echo "[targets] run $run of $RUNS: $name" >&2
-  echo "run $run $name: server java $opts -jar $SERVER_JAR (Redis mode, PUSHLINE_REDIS_TIMEOUT=5s); $cmd" >> "$OUT/commands.txt"
+  echo "run $run $name: server java $opts -jar $SERVER_JAR (PUSHLINE_REDIS_URL=$REDIS_URL PUSHLINE_REDIS_TIMEOUT=5s); $cmd" >> "$OUT/commands.txt"
   # shellcheck disable=SC2086 # the options are words
   start_server "$OUT/server-$name-$run.log" $opts
   "$@" --server-pid "$SERVER_PID" --json-only 2> "$OUT/generator-$name-$run.err" | grep '^{' >> "$RESULTS" \
@@ -92,7 +104,7 @@ run() {
 SOURCES=127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8
 for i in $(seq "$RUNS"); do
   run closed-loop "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 16 --window 1 \
-    --duration 10s --warmup 10s --ceiling-redis "127.0.0.1:$REDIS_PORT"
+    --duration 10s --warmup 10s --ceiling-redis "$CEILING"
   run pipelined "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 4 --window 64 \
     --duration 10s --warmup 10s
   run open-loop "$i" "" -- $BENCH_PUSH latency --ws "$WS" --ingest "$INGEST" --rate 5000 --clients 100 --pushers 4 \
@@ -103,5 +115,5 @@ for i in $(seq "$RUNS"); do
     --source-addresses "$SOURCES" --client-threads 2 --storms 5 --between 6s --server-heap
 done
 
-echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
+echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3) at $REDIS_URL; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 $BENCH targets --min-runs "$RUNS" "$RESULTS" | tee "$OUT/targets.md"

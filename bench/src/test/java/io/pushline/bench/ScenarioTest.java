@@ -9,6 +9,7 @@ import io.pushline.testkit.JavaProcess;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Each scenario, briefly, against the in-test fake server. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -254,12 +256,13 @@ class ScenarioTest {
   }
 
   @Test
-  void ceilingAgainstRedis() throws Exception {
+  void ceilingAgainstRedis(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(onPath("redis-server") && onPath("redis-benchmark"),
         "redis-server / redis-benchmark not on PATH");
     int port = freePort();
+    String socket = dir.resolve("redis.sock").toString();
     Process redis = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no").redirectErrorStream(true)
+        "--unixsocket", socket, "--save", "", "--appendonly", "no").redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try {
       waitForPort(port, 10_000);
@@ -269,6 +272,16 @@ class ScenarioTest {
       JsonNode j = r.json();
       assertEquals("ceiling", j.get("scenario").asText());
       assertTrue(j.get("publishPerSec").asDouble() > 0, r::toString);
+
+      BenchRun overSocket = BenchRun.of("ceiling", "--redis", socket, "--requests", "20000",
+          "--concurrency", "4", "--pipeline", "2", "--payload-bytes", "64");
+      assertEquals(0, overSocket.exitCode(), overSocket::toString);
+      assertEquals(socket, overSocket.json().get("redis").asText());
+      assertTrue(overSocket.json().get("publishPerSec").asDouble() > 0, overSocket::toString);
+      BenchRun noSocket = BenchRun.of("ceiling", "--redis", dir.resolve("none.sock").toString());
+      assertEquals(BenchMain.EXIT_FAILED, noSocket.exitCode(), noSocket::toString);
+      assertTrue(noSocket.err().contains("cannot connect to Redis at unix socket " + dir.resolve("none.sock")),
+          noSocket::toString);
 
       BenchRun t = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
           "--clients", "10", "--pushers", "2", "--window", "2", "--duration", "500ms", "--warmup", "100ms",

@@ -2,7 +2,7 @@ package io.pushline.bench.scenario;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pushline.bench.BenchException;
-import io.pushline.bench.HostPort;
+import io.pushline.bench.RedisEndpoint;
 import io.pushline.bench.Report;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -25,9 +25,10 @@ public final class CeilingCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--redis", defaultValue = "127.0.0.1:6379", paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class, description = "Redis to measure (default: ${DEFAULT-VALUE}).")
-  HostPort redis;
+  @Option(names = "--redis", defaultValue = "127.0.0.1:6379", paramLabel = "HOST:PORT|SOCKET",
+      converter = RedisEndpoint.Converter.class,
+      description = "Redis to measure; a path (/...) is its unix socket (default: ${DEFAULT-VALUE}).")
+  RedisEndpoint redis;
 
   @Option(names = "--concurrency", defaultValue = "16", paramLabel = "C",
       description = "redis-benchmark -c: parallel connections (default: ${DEFAULT-VALUE}).")

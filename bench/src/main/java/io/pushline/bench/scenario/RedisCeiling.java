@@ -1,8 +1,7 @@
 package io.pushline.bench.scenario;
 
 import io.pushline.bench.BenchException;
-import io.pushline.bench.HostPort;
-import io.pushline.bench.net.Reachability;
+import io.pushline.bench.RedisEndpoint;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -30,14 +29,15 @@ final class RedisCeiling {
   private RedisCeiling() {
   }
 
-  static Result run(String executable, HostPort redis, int concurrency, int pipeline, long requests,
+  static Result run(String executable, RedisEndpoint redis, int concurrency, int pipeline, long requests,
       int payloadBytes, String channel, Duration timeout) {
     String exe = resolve(executable);
-    Reachability.check("Redis", redis, 5000);
+    redis.checkReachable(5000);
     char[] payload = new char[Math.max(1, payloadBytes)];
     Arrays.fill(payload, 'x');
-    List<String> cmd = new ArrayList<>(List.of(exe, "-h", redis.host(), "-p", String.valueOf(redis.port()),
-        "-c", String.valueOf(concurrency), "-P", String.valueOf(pipeline), "-n", String.valueOf(requests),
+    List<String> cmd = new ArrayList<>(List.of(exe));
+    cmd.addAll(redis.cliArguments());
+    cmd.addAll(List.of("-c", String.valueOf(concurrency), "-P", String.valueOf(pipeline), "-n", String.valueOf(requests),
         "--csv", "PUBLISH", channel, new String(payload)));
     Process p;
     try {

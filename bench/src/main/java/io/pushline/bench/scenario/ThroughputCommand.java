@@ -7,10 +7,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.Durations;
-import io.pushline.bench.HostPort;
 import io.pushline.bench.Loops;
 import io.pushline.bench.PerThread;
 import io.pushline.bench.ProcMetrics;
+import io.pushline.bench.RedisEndpoint;
 import io.pushline.bench.Report;
 import io.pushline.bench.net.FrameScan;
 import io.pushline.bench.net.IngestHandler;
@@ -85,10 +85,11 @@ public final class ThroughputCommand extends ScenarioCommand {
       description = "Also report this local process's CPU use over the measured interval (from /proc).")
   Long serverPid;
 
-  @Option(names = "--ceiling-redis", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+  @Option(names = "--ceiling-redis", paramLabel = "HOST:PORT|SOCKET", converter = RedisEndpoint.Converter.class,
       description = "After the run, run redis-benchmark PUBLISH against this Redis with -c <pushers> -P <window> "
-          + "and the same payload size, and report pushes/s / PUBLISH/s.")
-  HostPort ceilingRedis;
+          + "and the same payload size, and report pushes/s / PUBLISH/s. A path (/...) is Redis's unix socket: "
+          + "use it when the server reaches Redis over that socket (redis-socket://).")
+  RedisEndpoint ceilingRedis;
 
   @Option(names = "--ceiling-requests", defaultValue = "200000", paramLabel = "N",
       description = "redis-benchmark -n for --ceiling-redis (default: ${DEFAULT-VALUE}).")
