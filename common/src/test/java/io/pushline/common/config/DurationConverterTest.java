@@ -34,13 +34,6 @@ class DurationConverterTest {
     }
 
     @Test
-    void masksRedisPasswords() {
-        assertEquals("redis://app:***@host:6379", RedisOptions.mask("redis://app:s3cret@host:6379"));
-        assertEquals("rediss://***@host:6380/0", RedisOptions.mask("rediss://s3cret@host:6380/0"));
-        assertEquals("redis://host:6379", RedisOptions.mask("redis://host:6379"));
-    }
-
-    @Test
     void startupMessagesDropNativeTransportNoise() {
         Exception e = new RuntimeException(new java.net.BindException("bind(..) failed with error(-98): Address already in use"));
         assertEquals("cannot listen: Address already in use", StartupException.of("cannot listen", e).getMessage());

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,5 +33,15 @@ class RedisOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new RedisOptions("unix:///run/redis/redis.sock", "pushline", Duration.ofSeconds(30)));
         assertTrue(e.getMessage().contains("redis://, rediss:// or redis-socket://"), e.getMessage());
+    }
+
+    @Test
+    void masksRedisPasswords() {
+        assertEquals("redis://app:***@host:6379", RedisOptions.mask("redis://app:s3cret@host:6379"));
+        assertEquals("rediss://***@host:6380/0", RedisOptions.mask("rediss://s3cret@host:6380/0"));
+        assertEquals("redis://host:6379", RedisOptions.mask("redis://host:6379"));
+        assertEquals("redis-socket://app:***@/run/redis/redis.sock", RedisOptions.mask("redis-socket://app:s3cret@/run/redis/redis.sock"));
+        assertEquals("redis-socket://***@/run/redis/redis.sock", RedisOptions.mask("redis-socket://s3cret@/run/redis/redis.sock"));
+        assertEquals("redis-socket:///run/redis/redis.sock", RedisOptions.mask("redis-socket:///run/redis/redis.sock"));
     }
 }
