@@ -1,5 +1,7 @@
 package io.pushline.common.config;
 
+import java.io.FileNotFoundException;
+
 /**
  * A service could not start. The message is the whole diagnosis in one line: what failed and where
  * ("cannot listen for WebSockets on 0.0.0.0:1234: Address already in use").
@@ -21,6 +23,10 @@ public final class StartupException extends RuntimeException {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
+        }
+        if (t instanceof FileNotFoundException && t.getMessage() == null) {
+            // Netty's epoll transport, connecting to a unix socket whose file is not there, says nothing more.
+            return "no such file";
         }
         String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
         // Netty's epoll transport says "bind(..) failed with error(-98): Address already in use".

@@ -32,10 +32,4 @@ class DurationConverterTest {
         assertEquals("1500ms", DurationConverter.format(Duration.ofMillis(1500)));
         assertEquals("2m", DurationConverter.format(Duration.ofMinutes(2)));
     }
-
-    @Test
-    void startupMessagesDropNativeTransportNoise() {
-        Exception e = new RuntimeException(new java.net.BindException("bind(..) failed with error(-98): Address already in use"));
-        assertEquals("cannot listen: Address already in use", StartupException.of("cannot listen", e).getMessage());
-    }
 }
