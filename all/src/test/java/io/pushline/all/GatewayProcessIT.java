@@ -1,9 +1,7 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.gateway.GatewayMain;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.JavaProcess;
 import io.pushline.testkit.LineClient;
@@ -62,7 +60,7 @@ class GatewayProcessIT {
                 Map.of("PUSHLINE_REDIS_URL", redis.uri(), "PUSHLINE_REDIS_PREFIX", prefix));
         Matcher m = LISTENING.matcher(gateway.awaitLine(LISTENING, Duration.ofSeconds(20)));
         assertTrue(m.find());
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
+        ingest = Nodes.ingest(options);
         php = LineClient.connect(HOST, ingest.port());
         URI ws = URI.create("ws://" + HOST + ":" + m.group(1) + "/");
         page = Pages.open(ws, "victim", HOST, ingest.port());

@@ -1,11 +1,8 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.redis.RedisNames;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.LineClient;
 import io.pushline.testkit.RedisServer;
@@ -51,14 +48,9 @@ class MultiNodeIT {
     @BeforeEach
     void startNodes() {
         options = new RedisOptions(redis.uri(), "mn-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(30));
-        gatewayA = gateway("gw-a");
-        gatewayB = gateway("gw-b");
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
-    }
-
-    private GatewayServer gateway(String nodeId) {
-        GatewayOptions o = GatewayOptions.of(HOST, 0).withNodeId(nodeId);
-        return new GatewayServer(o, (listener, loops) -> new RedisBroker(options, nodeId, listener, loops));
+        gatewayA = Nodes.gateway(options, "gw-a");
+        gatewayB = Nodes.gateway(options, "gw-b");
+        ingest = Nodes.ingest(options);
     }
 
     @AfterEach

@@ -1,10 +1,7 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.LineClient;
 import io.pushline.testkit.RedisServer;
@@ -35,8 +32,8 @@ class RedisOutageIT {
     void start() {
         redis = RedisServer.start();
         RedisOptions options = new RedisOptions(redis.uri(), "outage", Duration.ofSeconds(30));
-        gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-outage"), (l, loops) -> new RedisBroker(options, "gw-outage", l, loops));
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
+        gateway = Nodes.gateway(options, "gw-outage");
+        ingest = Nodes.ingest(options);
         page = Pages.open(URI.create("ws://" + HOST + ":" + gateway.port() + "/"), "steady", HOST, ingest.port());
         php = LineClient.connect(HOST, ingest.port());
     }

@@ -2,9 +2,7 @@ package io.pushline.all;
 
 import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.RedisServer;
 import io.pushline.testkit.WsClient;
@@ -37,8 +35,8 @@ class RedisStallIT {
     void start() {
         redis = RedisServer.start();
         RedisOptions options = new RedisOptions(redis.uri(), "stall", Duration.ofSeconds(30)).withCommandTimeout(Duration.ofMillis(200));
-        gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-stall"), (l, loops) -> new RedisBroker(options, "gw-stall", l, loops));
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
+        gateway = Nodes.gateway(options, "gw-stall");
+        ingest = Nodes.ingest(options);
     }
 
     @AfterEach

@@ -1,10 +1,7 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.FreePort;
 import io.pushline.testkit.LineClient;
@@ -51,8 +48,8 @@ class RedisTlsIT {
             // The test's certificate is self-signed: peer verification is off here. In production the CA goes in
             // the JVM's trust store and the URL keeps verification on (docs/security.md).
             RedisOptions tls = new RedisOptions("rediss://" + HOST + ":" + tlsPort + "?verifyPeer=NONE", "tls", Duration.ofSeconds(30));
-            GatewayServer gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-tls"), (l, loops) -> new RedisBroker(tls, "gw-tls", l, loops));
-            IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(tls, "ingest", loops));
+            GatewayServer gateway = Nodes.gateway(tls, "gw-tls");
+            IngestServer ingest = Nodes.ingest(tls);
             try (WsClient page = Pages.open(URI.create("ws://" + HOST + ":" + gateway.port() + "/"), "secure", HOST, ingest.port());
                  LineClient php = LineClient.connect(HOST, ingest.port())) {
                 assertEquals("ok", php.push("{\"uid\":\"secure\",\"m\":\"over tls\"}"));

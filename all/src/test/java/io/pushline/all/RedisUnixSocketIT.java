@@ -1,10 +1,7 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.LineClient;
 import io.pushline.testkit.RedisServer;
@@ -37,8 +34,8 @@ class RedisUnixSocketIT {
         // The TCP port stays for the test's own commands, so that its connection is told apart from the services'.
         try (RedisServer redis = RedisServer.start(List.of("--unixsocket", socket.toString(), "--unixsocketperm", "700"))) {
             RedisOptions options = new RedisOptions("redis-socket://" + socket, "uds", Duration.ofSeconds(30));
-            GatewayServer gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-uds"), (l, loops) -> new RedisBroker(options, "gw-uds", l, loops));
-            IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
+            GatewayServer gateway = Nodes.gateway(options, "gw-uds");
+            IngestServer ingest = Nodes.ingest(options);
             try (WsClient page = Pages.open(URI.create("ws://" + HOST + ":" + gateway.port() + "/"), "local", HOST, ingest.port());
                  LineClient php = LineClient.connect(HOST, ingest.port())) {
                 assertEquals("ok", php.push("{\"uid\":\"local\",\"m\":\"over the socket\"}"));
