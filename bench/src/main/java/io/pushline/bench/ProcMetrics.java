@@ -110,4 +110,41 @@ public final class ProcMetrics {
     }
     return 100.0 * (cpuEndNanos - cpuStartNanos) / wallNanos;
   }
+
+  /**
+   * The whole machine's CPU time so far, all cores, from the first line of /proc/stat, in USER_HZ ticks. Steal is
+   * the time the hypervisor ran something else while this guest had work: on a shared virtual machine it says how
+   * much of a noisy run was the neighbours'.
+   */
+  public record MachineTicks(long busy, long idle, long steal) {
+
+    /** Now, or null when /proc/stat cannot be read. */
+    public static MachineTicks now() {
+      try (java.io.BufferedReader r = Files.newBufferedReader(Path.of("/proc/stat"), StandardCharsets.US_ASCII)) {
+        String[] f = r.readLine().trim().split(" +");
+        // cpu user nice system idle iowait irq softirq steal [guest guest_nice: already in user and nice]
+        long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+            + Long.parseLong(f[7]);
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+        return new MachineTicks(busy, idle, steal);
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /**
+     * {@code {busyPct, stealPct}} between {@code before} and {@code after}, in % of all cores' time (100 = every
+     * core busy, or stolen, throughout); null when either is missing or no tick passed.
+     */
+    public static double[] sharesBetween(MachineTicks before, MachineTicks after) {
+      if (before == null || after == null) {
+        return null;
+      }
+      long busy = after.busy - before.busy;
+      long steal = after.steal - before.steal;
+      long total = busy + steal + (after.idle - before.idle);
+      return total <= 0 ? null : new double[] {100.0 * busy / total, 100.0 * steal / total};
+    }
+  }
 }

@@ -65,6 +65,21 @@ public final class Report {
   }
 
   /**
+   * The machine's CPU over a measured interval: {@code "machineBusyPct"} and {@code "machineStealPct"} (of all cores'
+   * time) and a line saying them, or nothing when /proc/stat could not be read.
+   */
+  public void machineCpu(ProcMetrics.MachineTicks before, ProcMetrics.MachineTicks after) {
+    double[] shares = ProcMetrics.MachineTicks.sharesBetween(before, after);
+    if (shares == null) {
+      return;
+    }
+    json.put("machineBusyPct", round3(shares[0]));
+    json.put("machineStealPct", round3(shares[1]));
+    line("  machine: %.1f%% of all %d cores busy, %.1f%% stolen by the hypervisor (other guests)", shares[0],
+        Runtime.getRuntime().availableProcessors(), shares[1]);
+  }
+
+  /**
    * Percentiles of a histogram recorded in nanoseconds, as milliseconds: {@code {"count","p50","p90","p99",
    * "p999","max","mean"}}. An empty histogram gives count 0 and -1 everywhere else.
    */

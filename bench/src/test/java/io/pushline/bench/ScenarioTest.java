@@ -62,6 +62,7 @@ class ScenarioTest {
     assertTrue(j.get("cpuPct").asDouble() > 0, r::toString);
     assertTrue(j.get("serverCpuPct").asDouble() >= 0, r::toString);
     assertTrue(r.out().contains("acks/s"), r::toString);
+    assertMachineCpu(r);
   }
 
   @Test
@@ -115,6 +116,37 @@ class ScenarioTest {
     assertTrue(j.get("p999Ms").asDouble() >= j.get("p99Ms").asDouble(), r::toString);
     assertTrue(j.get("maxMs").asDouble() >= j.get("p999Ms").asDouble(), r::toString);
     assertTrue(r.out().contains("intended send time"), r::toString);
+    assertMachineCpu(r);
+    if (TimerSlack.current() > 0) { // Linux: the sender asks for precise timers by default
+      assertEquals(1, j.get("timerSlackNs").asLong(), r::toString);
+      assertTrue(r.out().contains("the sender's timer slack 1 ns"), r::toString);
+    }
+  }
+
+  /** On Linux a measured interval reports the machine's busy and stolen shares; elsewhere neither. */
+  private static void assertMachineCpu(BenchRun r) {
+    JsonNode j = r.json();
+    if (ProcMetrics.MachineTicks.now() == null) {
+      assertFalse(j.has("machineBusyPct"), r::toString);
+      return;
+    }
+    double busy = j.get("machineBusyPct").asDouble();
+    double steal = j.get("machineStealPct").asDouble();
+    assertTrue(busy > 0 && busy <= 100 && steal >= 0 && busy + steal <= 100, r::toString);
+    assertTrue(r.out().contains("stolen by the hypervisor"), r::toString);
+  }
+
+  @Test
+  void latencyCanKeepTheSendersDefaultTimerSlack() {
+    BenchRun r = BenchRun.of("latency", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "5", "--pushers", "1", "--rate", "500", "--duration", "200ms", "--warmup", "100ms",
+        "--timer-slack", "0");
+    assertEquals(0, r.exitCode(), r::toString);
+    // A new thread starts with its creator's slack; this test thread has the default, as the sender then does.
+    assertEquals(TimerSlack.current(), r.json().get("timerSlackNs").asLong(), r::toString);
+    BenchRun negative = BenchRun.of("latency", "--timer-slack", "-1");
+    assertEquals(BenchMain.EXIT_FAILED, negative.exitCode(), negative::toString);
+    assertTrue(negative.err().contains("--timer-slack must be >= 0 ns"), negative::toString);
   }
 
   @Test

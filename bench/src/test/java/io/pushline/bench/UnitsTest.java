@@ -12,6 +12,7 @@ import io.pushline.bench.net.FrameScan;
 import io.pushline.bench.net.PushLines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class UnitsTest {
@@ -107,5 +108,37 @@ class UnitsTest {
 
   private static ByteBuf buf(String s) {
     return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void aThreadSetsItsOwnTimerSlack() throws Exception {
+    Assumptions.assumeTrue(TimerSlack.current() > 0, "no /proc/thread-self/timerslack_ns here");
+    long[] seen = new long[3];
+    Thread t = new Thread(() -> {
+      seen[0] = TimerSlack.set(1);
+      seen[1] = TimerSlack.set(0); // 0 leaves it: the kernel would read it as "back to the default"
+      seen[2] = TimerSlack.set(20_000);
+    });
+    t.start();
+    t.join();
+    assertEquals(1, seen[0]);
+    assertEquals(1, seen[1]);
+    assertEquals(20_000, seen[2]);
+    assertTrue(TimerSlack.current() != 1, "another thread's setting leaked into this one");
+    assertThrows(IllegalArgumentException.class, () -> TimerSlack.set(-1));
+  }
+
+  @Test
+  void machineSharesAreOfAllCoresTimeWithStealApart() {
+    ProcMetrics.MachineTicks before = new ProcMetrics.MachineTicks(1_000, 5_000, 10);
+    ProcMetrics.MachineTicks after = new ProcMetrics.MachineTicks(1_050, 5_030, 30);
+    double[] shares = ProcMetrics.MachineTicks.sharesBetween(before, after);
+    assertEquals(50.0, shares[0], 1e-9); // 50 busy of 50 + 30 idle + 20 stolen
+    assertEquals(20.0, shares[1], 1e-9);
+    assertEquals(null, ProcMetrics.MachineTicks.sharesBetween(before, before), "no tick passed");
+    assertEquals(null, ProcMetrics.MachineTicks.sharesBetween(null, after));
+    ProcMetrics.MachineTicks now = ProcMetrics.MachineTicks.now();
+    Assumptions.assumeTrue(now != null, "no /proc/stat here");
+    assertTrue(now.busy() > 0 && now.idle() > 0 && now.steal() >= 0, now::toString);
   }
 }

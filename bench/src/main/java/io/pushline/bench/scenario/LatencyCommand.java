@@ -12,6 +12,7 @@ import io.pushline.bench.Loops;
 import io.pushline.bench.PerThread;
 import io.pushline.bench.ProcMetrics;
 import io.pushline.bench.Report;
+import io.pushline.bench.TimerSlack;
 import io.pushline.bench.net.FrameScan;
 import io.pushline.bench.net.IngestHandler;
 import io.pushline.bench.net.PushLines;
@@ -89,6 +90,12 @@ public final class LatencyCommand extends ScenarioCommand {
       description = "Unanswered lines per ingest connection above which the generator skips a push and counts it "
           + "as 'skipped' (default: ${DEFAULT-VALUE}).")
   int maxOutstanding;
+
+  @Option(names = "--timer-slack", defaultValue = "1", paramLabel = "NANOS",
+      description = "Timer slack of the sending thread, in ns: how late Linux may fire the timer it waits on before "
+          + "each push, which counts as latency. 0 keeps the thread's default (50 us on Linux) (default: "
+          + "${DEFAULT-VALUE}).")
+  long timerSlackNanos;
 
   @Option(names = "--server-pid", paramLabel = "PID",
       description = "Also report this local process's CPU use over the measured interval (from /proc).")
@@ -289,6 +296,9 @@ public final class LatencyCommand extends ScenarioCommand {
     checkPositive("--duration", duration.toNanos());
     checkPositive("--payload-bytes", payloadBytes);
     checkPositive("--max-outstanding", maxOutstanding);
+    if (timerSlackNanos < 0) {
+      throw new BenchException("--timer-slack must be >= 0 ns");
+    }
     if (!(rate > 0)) {
       throw new BenchException("--rate must be > 0");
     }
@@ -327,6 +337,7 @@ public final class LatencyCommand extends ScenarioCommand {
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
       origin = start;
       warmupCount = warm;
+      long timerSlack = loop.submit(() -> TimerSlack.set(timerSlackNanos)).syncUninterruptibly().getNow();
       Sender sender = new Sender(ps, loop, start, warm + measured);
       loop.schedule(sender, Math.max(0, start - System.nanoTime()), TimeUnit.NANOSECONDS);
 
@@ -335,6 +346,7 @@ public final class LatencyCommand extends ScenarioCommand {
       long[] gc0 = ProcMetrics.gcTotals();
       long cpu0 = ProcMetrics.selfCpuNanos();
       long srv0 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
+      ProcMetrics.MachineTicks machine0 = ProcMetrics.MachineTicks.now();
       long wall0 = System.nanoTime();
       long sendTimeout = duration.toNanos() + TimeUnit.SECONDS.toNanos(30);
       try {
@@ -346,6 +358,7 @@ public final class LatencyCommand extends ScenarioCommand {
       long[] gc1 = ProcMetrics.gcTotals();
       long srv1 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
       long wall1 = System.nanoTime();
+      ProcMetrics.MachineTicks machine1 = ProcMetrics.MachineTicks.now();
 
       Loops.await(() -> outstanding.get() == 0, TimeUnit.SECONDS.toNanos(10) + grace.toNanos(), 5);
       long seqLimit = warm + measured;
@@ -411,6 +424,7 @@ public final class LatencyCommand extends ScenarioCommand {
       j.set("replyLatencyMs", Report.latencyMs(reply));
       j.put("maxSendLagMs", Report.round3(sender.maxLagNanos / 1e6));
       j.set("sendLagMs", Report.latencyMs(sender.lag));
+      j.put("timerSlackNs", timerSlack);
       j.put("cpuPct", Report.round3(cpu));
       if (serverPid != null) {
         j.put("serverPid", serverPid);
@@ -435,10 +449,13 @@ public final class LatencyCommand extends ScenarioCommand {
       report.line("  push -> reply (from intended send time): %s", Report.latencyText(reply));
       report.line("  count %d of %d scheduled, fails %d, lost %d, unanswered %d, skipped %d", latency.getTotalCount(),
           measured, fails, lost, unanswered, skipped);
-      report.line("  max send lag %.3f ms (generator behind its timeline), generator CPU %.1f%% of one core over "
-          + "%.3f s, %d GC pauses / %d ms%s", sender.maxLagNanos / 1e6, cpu, secs, gc1[0] - gc0[0], gc1[1] - gc0[1],
+      report.line("  send lag (generator behind its timeline): %s; the sender's timer slack %s",
+          Report.latencyText(sender.lag), timerSlack < 0 ? "unknown" : timerSlack + " ns");
+      report.line("  generator CPU %.1f%% of one core over %.3f s, %d GC pauses / %d ms%s", cpu, secs,
+          gc1[0] - gc0[0], gc1[1] - gc0[1],
           serverPid == null ? ""
           : String.format(Locale.ROOT, ", server pid %d CPU %.1f%%", serverPid, serverCpu));
+      report.machineCpu(machine0, machine1);
       if (sender.lag.getTotalCount() > 0 && sender.lag.getValueAtPercentile(99) > 1_000_000) {
         report.line("  WARNING: the generator fell behind its timeline (send lag p99 %.3f ms): this machine is "
             + "overloaded or the generator is the bottleneck; the latencies above include that delay",

@@ -290,12 +290,14 @@ public final class ThroughputCommand extends ScenarioCommand {
       long[] gc0 = ProcMetrics.gcTotals();
       long cpu0 = ProcMetrics.selfCpuNanos();
       long srv0 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
+      ProcMetrics.MachineTicks machine0 = ProcMetrics.MachineTicks.now();
       long wall0 = System.nanoTime();
       Loops.sleepUntil(measureEnd);
       long cpu1 = ProcMetrics.selfCpuNanos();
       long[] gc1 = ProcMetrics.gcTotals();
       long srv1 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
       long wall1 = System.nanoTime();
+      ProcMetrics.MachineTicks machine1 = ProcMetrics.MachineTicks.now();
 
       // every written line gets its reply (bounded), then deliveries get the grace period
       long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10) + grace.toNanos();
@@ -411,6 +413,7 @@ public final class ThroughputCommand extends ScenarioCommand {
           Runtime.getRuntime().availableProcessors(), gc1[0] - gc0[0], gc1[1] - gc0[1],
           serverPid == null ? "" : String.format(java.util.Locale.ROOT, ", server pid %d CPU %.1f%%", serverPid,
               serverCpu));
+      report.machineCpu(machine0, machine1);
       if (frames == 0 && okTotal > 0) {
         report.line("  WARNING: the server acknowledged pushes but no client received a frame");
       }
