@@ -115,5 +115,9 @@ for i in $(seq "$RUNS"); do
     --source-addresses "$SOURCES" --client-threads 2 --storms 5 --between 6s --server-heap
 done
 
-echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3) at $REDIS_URL; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
+# A KVM guest's idle vCPU may poll before it halts; whether it does halves the open loop's median here
+# (docs/benchmarks.md, fourteenth pass), so the machine line says.
+HALT_POLL=/sys/module/haltpoll/parameters/guest_halt_poll_ns
+HALT_POLL_TEXT=$([ -r "$HALT_POLL" ] && echo "guest halt-polling $(cat "$HALT_POLL") ns" || echo "no guest halt-polling driver")
+echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $HALT_POLL_TEXT; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3) at $REDIS_URL; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 $BENCH targets --min-runs "$RUNS" "$RESULTS" | tee "$OUT/targets.md"
