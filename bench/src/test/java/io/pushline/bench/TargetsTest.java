@@ -98,6 +98,20 @@ class TargetsTest {
   }
 
   @Test
+  void runsDisturbedByStealAreNamedWithoutChangingTheStatus() throws IOException {
+    Path runs = file("runs.jsonl",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.2,\"p99Ms\":0.5,\"p999Ms\":2,\"machineStealPct\":9.17}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.2,\"p99Ms\":0.5,\"p999Ms\":2,\"machineStealPct\":1.9}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.2,\"p99Ms\":0.5,\"p999Ms\":2}");
+
+    BenchRun r = BenchRun.of("targets", runs.toString());
+
+    assertEquals("p50 0.200, p99 0.500, p99.9 2.000 ms; 1 runs with over 2% steal (up to 9.2%)",
+        row(r, "OPEN_LOOP").path("medians").asText(), r::toString);
+    assertEquals("met", row(r, "OPEN_LOOP").path("status").asText(), r::toString);
+  }
+
+  @Test
   void aFileThatCannotBeReadIsOneLineAndExitCode1() {
     BenchRun r = BenchRun.of("targets", dir.resolve("missing.jsonl").toString());
 

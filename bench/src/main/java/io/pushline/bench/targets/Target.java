@@ -28,7 +28,7 @@ enum Target {
             acks < 45_000 ? NOT_MET : "incomplete: run with --ceiling-redis");
       }
       double ratio = median(withCeiling, r -> true, "ceilingRatio");
-      return withFaults(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s; %.3f of the ceiling (%d runs "
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s; %.3f of the ceiling (%d runs "
           + "with one)", acks, ratio, withCeiling.size()), acks >= 45_000 && ratio >= 0.70 ? MET : NOT_MET));
     }
   },
@@ -42,7 +42,7 @@ enum Target {
     @Override
     Verdict judge(List<JsonNode> runs) {
       double acks = median(runs, r -> true, "acksPerSec");
-      return withFaults(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s", acks),
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s", acks),
           acks >= 100_000 ? MET : NOT_MET));
     }
   },
@@ -58,7 +58,7 @@ enum Target {
       double p50 = median(runs, r -> true, "p50Ms");
       double p99 = median(runs, r -> true, "p99Ms");
       double p999 = median(runs, r -> true, "p999Ms");
-      return withFaults(runs, new Verdict(String.format(Locale.ROOT, "p50 %.3f, p99 %.3f, p99.9 %.3f ms", p50, p99,
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "p50 %.3f, p99 %.3f, p99.9 %.3f ms", p50, p99,
           p999), p50 < 0.25 && p99 < 0.6 && p999 < 3 ? MET : NOT_MET));
     }
   },
@@ -162,14 +162,26 @@ enum Target {
     return runs < minRuns ? new Verdict(v.medians(), "too few runs (" + runs + " of " + minRuns + ")") : v;
   }
 
+  /** Steal above this share of the machine's CPU marks a run as disturbed from outside the machine. */
+  static final double NOISY_STEAL_PCT = 2;
+
   /**
    * {@code v}, unless some runs lost pushes (acknowledged ok, never delivered) or got {@code fail}: speed measured
-   * on a push path that drops pushes meets nothing.
+   * on a push path that drops pushes meets nothing. Runs during which the hypervisor stole more than
+   * {@value #NOISY_STEAL_PCT}% of the machine's CPU are named too, without changing the status: their medians are
+   * the reader's to weigh.
    */
-  static Verdict withFaults(List<JsonNode> runs, Verdict v) {
+  static Verdict annotated(List<JsonNode> runs, Verdict v) {
     long faulty = runs.stream().filter(r -> r.path("lost").asLong() > 0 || r.path("fails").asLong() > 0).count();
-    return faulty == 0 ? v
+    Verdict checked = faulty == 0 ? v
         : new Verdict(v.medians() + "; " + faulty + " runs lost or failed pushes", v.status().equals(MET) ? NOT_MET : v.status());
+    double[] steal = runs.stream().mapToDouble(r -> r.path("machineStealPct").asDouble(0))
+        .filter(pct -> pct > NOISY_STEAL_PCT).toArray();
+    if (steal.length == 0) {
+      return checked;
+    }
+    return new Verdict(checked.medians() + String.format(Locale.ROOT, "; %d runs with over %.0f%% steal (up to %.1f%%)",
+        steal.length, NOISY_STEAL_PCT, java.util.Arrays.stream(steal).max().getAsDouble()), checked.status());
   }
 
   private static boolean is(JsonNode r, String scenario) {
