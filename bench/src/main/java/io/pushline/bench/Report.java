@@ -17,6 +17,9 @@ public final class Report {
 
   public static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /** Steal above this share of the machine's CPU marks a run as disturbed from outside the machine. */
+  public static final double NOISY_STEAL_PCT = 2;
+
   private final List<String> lines = new ArrayList<>();
   private final ObjectNode json = MAPPER.createObjectNode();
 
@@ -66,7 +69,9 @@ public final class Report {
 
   /**
    * The machine's CPU over a measured interval: {@code "machineBusyPct"} and {@code "machineStealPct"} (of all cores'
-   * time) and a line saying them, or nothing when /proc/stat could not be read.
+   * time) and a line saying them, with a warning above {@value #NOISY_STEAL_PCT}% of steal, or nothing when
+   * /proc/stat could not be read. Busy time is sampled by the kernel at its ticks, so it reads low on a machine of
+   * short bursts; steal is the hypervisor's own count.
    */
   public void machineCpu(ProcMetrics.MachineTicks before, ProcMetrics.MachineTicks after) {
     double[] shares = ProcMetrics.MachineTicks.sharesBetween(before, after);
@@ -77,6 +82,10 @@ public final class Report {
     json.put("machineStealPct", round3(shares[1]));
     line("  machine: %.1f%% of all %d cores busy, %.1f%% stolen by the hypervisor (other guests)", shares[0],
         Runtime.getRuntime().availableProcessors(), shares[1]);
+    if (shares[1] > NOISY_STEAL_PCT) {
+      line("  WARNING: the hypervisor took %.1f%% of this machine's CPU for other guests during the run: it was "
+          + "disturbed from outside; compare it with care", shares[1]);
+    }
   }
 
   /**

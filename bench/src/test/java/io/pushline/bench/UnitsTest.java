@@ -137,6 +137,14 @@ class UnitsTest {
     assertEquals(20.0, shares[1], 1e-9);
     assertEquals(null, ProcMetrics.MachineTicks.sharesBetween(before, before), "no tick passed");
     assertEquals(null, ProcMetrics.MachineTicks.sharesBetween(null, after));
+    Report noisy = new Report("latency");
+    noisy.machineCpu(before, after);
+    assertEquals(20.0, noisy.json().get("machineStealPct").asDouble(), noisy::jsonLine);
+    assertTrue(noisy.lines().stream().anyMatch(l -> l.contains("WARNING: the hypervisor took 20.0%")), noisy.lines()::toString);
+    Report quiet = new Report("latency");
+    quiet.machineCpu(before, new ProcMetrics.MachineTicks(1_050, 5_030, 10));
+    assertEquals(0.0, quiet.json().get("machineStealPct").asDouble(), quiet::jsonLine);
+    assertTrue(quiet.lines().stream().noneMatch(l -> l.contains("WARNING")), quiet.lines()::toString);
     ProcMetrics.MachineTicks now = ProcMetrics.MachineTicks.now();
     Assumptions.assumeTrue(now != null, "no /proc/stat here");
     assertTrue(now.busy() > 0 && now.idle() > 0 && now.steal() >= 0, now::toString);

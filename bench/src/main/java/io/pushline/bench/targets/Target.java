@@ -1,6 +1,7 @@
 package io.pushline.bench.targets;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pushline.bench.Report;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -162,13 +163,10 @@ enum Target {
     return runs < minRuns ? new Verdict(v.medians(), "too few runs (" + runs + " of " + minRuns + ")") : v;
   }
 
-  /** Steal above this share of the machine's CPU marks a run as disturbed from outside the machine. */
-  static final double NOISY_STEAL_PCT = 2;
-
   /**
    * {@code v}, unless some runs lost pushes (acknowledged ok, never delivered) or got {@code fail}: speed measured
    * on a push path that drops pushes meets nothing. Runs during which the hypervisor stole more than
-   * {@value #NOISY_STEAL_PCT}% of the machine's CPU are named too, without changing the status: their medians are
+   * {@value Report#NOISY_STEAL_PCT}% of the machine's CPU are named too, without changing the status: their medians are
    * the reader's to weigh.
    */
   static Verdict annotated(List<JsonNode> runs, Verdict v) {
@@ -176,12 +174,12 @@ enum Target {
     Verdict checked = faulty == 0 ? v
         : new Verdict(v.medians() + "; " + faulty + " runs lost or failed pushes", v.status().equals(MET) ? NOT_MET : v.status());
     double[] steal = runs.stream().mapToDouble(r -> r.path("machineStealPct").asDouble(0))
-        .filter(pct -> pct > NOISY_STEAL_PCT).toArray();
+        .filter(pct -> pct > Report.NOISY_STEAL_PCT).toArray();
     if (steal.length == 0) {
       return checked;
     }
     return new Verdict(checked.medians() + String.format(Locale.ROOT, "; %d runs with over %.0f%% steal (up to %.1f%%)",
-        steal.length, NOISY_STEAL_PCT, java.util.Arrays.stream(steal).max().getAsDouble()), checked.status());
+        steal.length, Report.NOISY_STEAL_PCT, java.util.Arrays.stream(steal).max().getAsDouble()), checked.status());
   }
 
   private static boolean is(JsonNode r, String scenario) {
