@@ -4,8 +4,11 @@ import io.pushline.bench.net.Reachability;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 /**
@@ -24,16 +27,42 @@ public record RedisEndpoint(HostPort tcp, String socket) {
     return socket != null ? List.of("-s", socket) : List.of("-h", tcp.host(), "-p", String.valueOf(tcp.port()));
   }
 
-  /** Fails fast, with one line naming the endpoint, when nothing accepts connections there. */
+  /**
+   * Fails fast, with one line naming the endpoint, when nothing accepts connections there within
+   * {@code timeoutMillis}.
+   */
   public void checkReachable(int timeoutMillis) {
     if (tcp != null) {
       Reachability.check("Redis", tcp, timeoutMillis);
       return;
     }
-    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    } catch (IOException e) {
+      throw new BenchException("cannot open a unix socket to reach Redis at " + socket + ": " + Reachability.describe(e));
+    }
+    // A unix connect has no timeout of its own, and blocks for as long as the listener's backlog stays full (a
+    // non-blocking one fails at once instead, as if nothing listened): closing the channel at the deadline ends it.
+    CompletableFuture<Void> deadline = new CompletableFuture<>();
+    deadline.completeOnTimeout(null, timeoutMillis, TimeUnit.MILLISECONDS).thenRun(() -> closeQuietly(channel));
+    try (channel) {
       channel.connect(UnixDomainSocketAddress.of(socket));
+    } catch (AsynchronousCloseException e) {
+      throw new BenchException("cannot connect to Redis at unix socket " + socket + ": no connection within "
+          + timeoutMillis + " ms (something listens there, but its backlog is full)");
     } catch (IOException | RuntimeException e) {
       throw new BenchException("cannot connect to Redis at unix socket " + socket + ": " + Reachability.describe(e));
+    } finally {
+      deadline.cancel(false);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // the connect under way fails with AsynchronousCloseException either way
     }
   }
 
