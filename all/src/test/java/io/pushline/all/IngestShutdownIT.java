@@ -1,8 +1,6 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.LineClient;
 import io.pushline.testkit.RedisServer;
@@ -30,14 +28,15 @@ class IngestShutdownIT {
     void linesInFlightWhenTheIngestStopsAreAllAnsweredBeforeTheirConnectionCloses() throws Exception {
         try (RedisServer redis = RedisServer.start(); TcpProxy proxy = TcpProxy.to(redis.host(), redis.port())) {
             RedisOptions viaProxy = new RedisOptions("redis://127.0.0.1:" + proxy.port(), "shutdown", Duration.ofSeconds(30));
-            IngestServer ingest = new IngestServer(IngestOptions.of("127.0.0.1", 0), loops -> RedisBroker.publisher(viaProxy, "ingest", loops));
+            IngestServer ingest = Nodes.ingest(viaProxy);
             try (LineClient php = LineClient.connect("127.0.0.1", ingest.port())) {
                 proxy.blackholeAll();
                 php.write("{\"uid\":\"someone\",\"n\":1}\n".repeat(LINES));
-                // Every line's EVALSHA has left the ingest and is stuck: the lines are read and unanswered.
-                long oneCommand = "*5\r\n$7\r\nEVALSHA\r\n".length();
+                // Every line's EXISTS and PUBLISH have left the ingest and are stuck: the lines are read and
+                // unanswered. The two commands' heads are a lower bound on the bytes a line's pair takes.
+                long onePair = "*2\r\n$6\r\nEXISTS\r\n".length() + "*3\r\n$7\r\nPUBLISH\r\n".length();
                 Awaitility.await("commands swallowed").atMost(Duration.ofSeconds(5))
-                        .until(() -> proxy.swallowedUpstreamBytes() >= LINES * oneCommand);
+                        .until(() -> proxy.swallowedUpstreamBytes() >= LINES * onePair);
 
                 long t0 = System.nanoTime();
                 CompletableFuture<Void> stopping = CompletableFuture.runAsync(ingest::close);
