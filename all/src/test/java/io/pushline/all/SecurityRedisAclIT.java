@@ -1,10 +1,7 @@
 package io.pushline.all;
 
-import io.pushline.broker.redis.RedisBroker;
 import io.pushline.common.config.RedisOptions;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.LineClient;
 import io.pushline.testkit.RedisServer;
@@ -70,9 +67,8 @@ class SecurityRedisAclIT {
     void aPushWorksEndToEndUnderTheLeastPrivilegeUsers() {
         redis.command("ACL", "LOG", "RESET");
         RedisOptions gatewayRedis = as("pushline-gateway", "gateway-pass", PREFIX);
-        try (GatewayServer gateway = new GatewayServer(GatewayOptions.of(HOST, 0).withNodeId("gw-acl"),
-                (listener, loops) -> new RedisBroker(gatewayRedis, "gw-acl", listener, loops));
-             IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(as("pushline-ingest", "ingest-pass", PREFIX), "ingest-acl", loops));
+        try (GatewayServer gateway = Nodes.gateway(gatewayRedis, "gw-acl");
+             IngestServer ingest = Nodes.ingest(as("pushline-ingest", "ingest-pass", PREFIX));
              WsClient page = WsClient.connect(URI.create("ws://" + HOST + ":" + gateway.port() + "/?uid=acl-user"))) {
             Pages.awaitReady(page, "acl-user", HOST, ingest.port());
             try (LineClient php = LineClient.connect(HOST, ingest.port())) {
@@ -89,7 +85,7 @@ class SecurityRedisAclIT {
     void theIngestUserCannotReachAKeyOutsideItsPatterns() {
         redis.command("ACL", "LOG", "RESET");
         // Another prefix stands for any key outside ~pushline:presence:*.
-        try (IngestServer ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(as("pushline-ingest", "ingest-pass", "other"), "ingest-acl-2", loops));
+        try (IngestServer ingest = Nodes.ingest(as("pushline-ingest", "ingest-pass", "other"));
              LineClient php = LineClient.connect(HOST, ingest.port())) {
             assertEquals("fail", php.push("{\"uid\":\"acl-user\",\"m\":\"x\"}"));
         }
