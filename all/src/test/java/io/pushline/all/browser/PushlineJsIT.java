@@ -1,12 +1,10 @@
 package io.pushline.all.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pushline.broker.redis.RedisBroker;
+import io.pushline.all.Nodes;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.redis.RedisNames;
-import io.pushline.gateway.GatewayOptions;
 import io.pushline.gateway.GatewayServer;
-import io.pushline.ingest.IngestOptions;
 import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.Chromium;
 import io.pushline.testkit.RedisServer;
@@ -47,7 +45,7 @@ class PushlineJsIT {
         redis = RedisServer.start();
         options = new RedisOptions(redis.uri(), "br-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(30));
         gateway = gateway(0);
-        ingest = new IngestServer(IngestOptions.of(HOST, 0), loops -> RedisBroker.publisher(options, "ingest", loops));
+        ingest = Nodes.ingest(options);
         browser = Chromium.start();
         pages = new PageServer();
         tab = Tab.open(browser);
@@ -62,8 +60,7 @@ class PushlineJsIT {
     }
 
     private GatewayServer gateway(int port) {
-        return new GatewayServer(GatewayOptions.of(HOST, port).withNodeId(NODE),
-                (listener, loops) -> new RedisBroker(options, NODE, listener, loops));
+        return Nodes.gateway(options, NODE, port);
     }
 
     private static String uid() {
