@@ -132,7 +132,8 @@ class ScenarioTest {
     }
     double busy = j.get("machineBusyPct").asDouble();
     double steal = j.get("machineStealPct").asDouble();
-    assertTrue(busy > 0 && busy <= 100 && steal >= 0 && busy + steal <= 100, r::toString);
+    // busy >= 0, not > 0: the kernel samples busy time at its ticks, and a short light run may fall between them
+    assertTrue(busy >= 0 && busy <= 100 && steal >= 0 && busy + steal <= 100, r::toString);
     assertTrue(r.out().contains("stolen by the hypervisor"), r::toString);
   }
 
