@@ -98,6 +98,40 @@ class TargetsTest {
   }
 
   @Test
+  void theSeedsRunsStandBesideWithPushlinesRatioToThem() throws IOException {
+    Path runs = file("runs.jsonl",
+        closed(30_000, 0.4), closed(33_000, 0.4), closed(36_000, 0.4),
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.2,\"p99Ms\":3,\"p999Ms\":8}",
+        "{\"scenario\":\"broadcast\",\"clients\":10000,\"medianLastMs\":120}");
+    Path seed = file("seed.jsonl",
+        // the seed's closed loop has no ceiling; its ratio is Pushline's median over its own
+        "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,\"acksPerSec\":28000}",
+        "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,\"acksPerSec\":27000,"
+            + "\"machineStealPct\":4.5}",
+        "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,\"acksPerSec\":22000}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.15,\"p99Ms\":2.5,\"p999Ms\":7}");
+
+    BenchRun r = BenchRun.of("targets", "--min-runs", "1", "--seed", seed.toString(), runs.toString());
+
+    assertEquals(0, r.exitCode(), r::toString);
+    assertEquals("3 runs: 27,000 acks/s; Pushline 1.22× of it; 1 runs with over 2% steal (up to 4.5%)",
+        row(r, "CLOSED_LOOP").path("seed").asText(), r::toString);
+    assertEquals("not met", row(r, "CLOSED_LOOP").path("status").asText(), "the seed changes no status");
+    assertEquals("1 runs: p50 0.150, p99 2.500, p99.9 7.000 ms", row(r, "OPEN_LOOP").path("seed").asText(), r::toString);
+    assertEquals("no seed runs", row(r, "PIPELINED").path("seed").asText(), r::toString);
+    assertEquals("—", row(r, "BROADCAST").path("seed").asText(), "the seed has no broadcast");
+    assertTrue(r.out().contains("| status | the seed in the same runs |"), r::toString);
+  }
+
+  @Test
+  void withoutTheSeedTheTableHasNoSeedColumn() throws IOException {
+    BenchRun r = BenchRun.of("targets", file("runs.jsonl", closed(30_000, 0.4)).toString());
+
+    assertTrue(r.out().contains("| target | runs | medians | status |\n"), r::toString);
+    assertTrue(row(r, "CLOSED_LOOP").path("seed").isMissingNode(), r::toString);
+  }
+
+  @Test
   void runsDisturbedByStealAreNamedWithoutChangingTheStatus() throws IOException {
     Path runs = file("runs.jsonl",
         "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.2,\"p99Ms\":0.5,\"p999Ms\":2,\"machineStealPct\":9.17}",

@@ -32,6 +32,11 @@ enum Target {
       return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s; %.3f of the ceiling (%d runs "
           + "with one)", acks, ratio, withCeiling.size()), acks >= 45_000 && ratio >= 0.70 ? MET : NOT_MET));
     }
+
+    @Override
+    String againstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
+      return acksAgainstSeed(runs, seedRuns);
+    }
   },
 
   PIPELINED("pipelined 4 × 64: ≥ 100,000 pushes/s") {
@@ -45,6 +50,11 @@ enum Target {
       double acks = median(runs, r -> true, "acksPerSec");
       return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s", acks),
           acks >= 100_000 ? MET : NOT_MET));
+    }
+
+    @Override
+    String againstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
+      return acksAgainstSeed(runs, seedRuns);
     }
   },
 
@@ -61,6 +71,16 @@ enum Target {
       double p999 = median(runs, r -> true, "p999Ms");
       return annotated(runs, new Verdict(String.format(Locale.ROOT, "p50 %.3f, p99 %.3f, p99.9 %.3f ms", p50, p99,
           p999), p50 < 0.25 && p99 < 0.6 && p999 < 3 ? MET : NOT_MET));
+    }
+
+    @Override
+    String againstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
+      if (seedRuns.isEmpty()) {
+        return NO_SEED_RUNS;
+      }
+      return annotated(seedRuns, new Verdict(String.format(Locale.ROOT, "%d runs: p50 %.3f, p99 %.3f, p99.9 %.3f ms",
+          seedRuns.size(), median(seedRuns, r -> true, "p50Ms"), median(seedRuns, r -> true, "p99Ms"),
+          median(seedRuns, r -> true, "p999Ms")), "")).medians();
     }
   },
 
@@ -122,6 +142,28 @@ enum Target {
           last), last <= 50 ? MET : NOT_MET);
     }
   };
+
+  /**
+   * The seed's medians over {@code seedRuns}, the same scenario run against bench/seed/push.php, and how Pushline's
+   * compare; "—" where the seed has no such scenario (it holds at most 1,016 connections and has no broadcast).
+   */
+  String againstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
+    return "—";
+  }
+
+  static final String NO_SEED_RUNS = "no seed runs";
+
+  /** The seed's median acks/s and Pushline's as a multiple of it. */
+  static String acksAgainstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
+    if (seedRuns.isEmpty()) {
+      return NO_SEED_RUNS;
+    }
+    double seed = median(seedRuns, r -> true, "acksPerSec");
+    String ratio = runs.isEmpty() ? "" : String.format(Locale.ROOT, "; Pushline %.2f× of it",
+        median(runs, r -> true, "acksPerSec") / seed);
+    return annotated(seedRuns, new Verdict(String.format(Locale.ROOT, "%d runs: %,.0f acks/s%s", seedRuns.size(), seed,
+        ratio), "")).medians();
+  }
 
   /** A connections result of a run's first storm (a run of one storm has no "storm"). */
   static final Predicate<JsonNode> FIRST_STORM = r -> r.path("storm").asInt(1) == 1;

@@ -31,6 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
             + "under \"result\" (as scripts that label runs write). Runs that match a target's set-up count "
             + "towards it: throughput 16 x 1 with >= 1,000 clients, throughput 4 x 64, latency at 5,000/s, "
             + "connections of >= 19,000, broadcast to >= 10,000.",
+        "With --seed, the same scenarios run against the seed's design (bench/seed/push.php) in the same runs: "
+            + "the table gains their medians and Pushline's ratio to them.",
         "Prints a table and one JSON line {\"scenario\":\"targets\",...}. Exit 0 whatever the status: the table "
             + "is the answer."})
 public final class TargetsCommand implements Callable<Integer> {
@@ -43,6 +45,10 @@ public final class TargetsCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   int minRuns;
 
+  @Option(names = "--seed", paramLabel = "FILE",
+      description = "JSON-lines files of the same scenarios run against the seed (bench/seed.sh, bench/targets.sh).")
+  List<String> seedFiles = List.of();
+
   @Spec
   CommandSpec spec;
 
@@ -52,18 +58,31 @@ public final class TargetsCommand implements Callable<Integer> {
     for (String file : files) {
       results.addAll(read(file));
     }
+    List<JsonNode> seedResults = new ArrayList<>();
+    for (String file : seedFiles) {
+      seedResults.addAll(read(file));
+    }
+    boolean withSeed = !seedFiles.isEmpty();
     Report report = new Report("targets");
-    report.line("| target | runs | medians | status |");
-    report.line("| --- | --- | --- | --- |");
+    report.line(withSeed ? "| target | runs | medians | status | the seed in the same runs |"
+        : "| target | runs | medians | status |");
+    report.line(withSeed ? "| --- | --- | --- | --- | --- |" : "| --- | --- | --- | --- |");
     ObjectNode rows = report.json().putObject("targets");
     for (Target target : Target.values()) {
       List<JsonNode> runs = results.stream().filter(target::measures).toList();
       Target.Verdict v = target.judge(runs, minRuns);
-      report.line("| %s | %d | %s | %s |", target.description(), target.runsIn(runs), v.medians(), v.status());
       ObjectNode row = rows.putObject(target.name());
       row.put("runs", target.runsIn(runs));
       row.put("medians", v.medians());
       row.put("status", v.status());
+      if (!withSeed) {
+        report.line("| %s | %d | %s | %s |", target.description(), target.runsIn(runs), v.medians(), v.status());
+        continue;
+      }
+      String seed = target.againstSeed(runs, seedResults.stream().filter(target::measures).toList());
+      row.put("seed", seed);
+      report.line("| %s | %d | %s | %s | %s |", target.description(), target.runsIn(runs), v.medians(), v.status(),
+          seed);
     }
     report.json().put("results", results.size());
     PrintWriter out = spec.commandLine().getOut();
