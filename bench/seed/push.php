@@ -232,9 +232,11 @@ function readFrames(int $id): void
             $length = unpack('J', $buffer, 2)[1];
             $head = 10;
         }
-        if (($second & 0x80) === 0 || $length > MAX_LINE) {
-            // A page masks its frames (RFC 6455 5.1); a frame this large is not a uid.
-            send($id, closeFrame(($second & 0x80) === 0 ? 1002 : 1009));
+        $unmasked = ($second & 0x80) === 0;
+        if ($unmasked || ($opcode >= 0x8 && $length > 125) || $length > MAX_LINE) {
+            // A page masks its frames and keeps control frames to 125 bytes (RFC 6455 5.1, 5.5); a frame this
+            // large is not a uid.
+            send($id, closeFrame($length > MAX_LINE ? 1009 : 1002));
             close($id);
             return;
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pushline.testkit.FreePort;
 import io.pushline.testkit.LineClient;
+import io.pushline.testkit.RawWebSocket;
 import io.pushline.testkit.WsClient;
 import java.io.BufferedReader;
 import java.io.File;
@@ -107,6 +108,19 @@ class SeedPushTest {
         awaitReply(backend, line, "ok");
       }
       awaitReply(backend, line, "fail");
+    }
+  }
+
+  @Test
+  void aPingIsAnsweredAndAnUnmaskedFrameClosesThePage() {
+    try (RawWebSocket page = RawWebSocket.connect(HOST, wsPort, "/")) {
+      page.sendFrame(RawWebSocket.PING, "p1".getBytes(StandardCharsets.UTF_8), true);
+      RawWebSocket.Frame pong = page.readFrame(WAIT);
+      assertEquals(RawWebSocket.PONG, pong.opcode());
+      assertEquals("p1", pong.text());
+
+      page.sendFrame(RawWebSocket.TEXT, "seed-unmasked".getBytes(StandardCharsets.UTF_8), false);
+      assertEquals(1002, page.awaitCloseCode(WAIT), "RFC 6455 5.1: a server closes on an unmasked client frame");
     }
   }
 
