@@ -151,8 +151,6 @@ enum Target {
     return "—";
   }
 
-  static final String NO_SEED_RUNS = "no seed runs";
-
   /** The seed's median acks/s and Pushline's as a multiple of it. */
   static String acksAgainstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
     if (seedRuns.isEmpty()) {
@@ -169,6 +167,7 @@ enum Target {
   static final Predicate<JsonNode> FIRST_STORM = r -> r.path("storm").asInt(1) == 1;
   static final String MET = "met";
   static final String NOT_MET = "not met";
+  static final String NO_SEED_RUNS = "no seed runs";
 
   /** A target's medians, as a reader wants them, and its status. */
   record Verdict(String medians, String status) {

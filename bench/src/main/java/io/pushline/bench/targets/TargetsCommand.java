@@ -46,7 +46,8 @@ public final class TargetsCommand implements Callable<Integer> {
   int minRuns;
 
   @Option(names = "--seed", paramLabel = "FILE",
-      description = "JSON-lines files of the same scenarios run against the seed (bench/seed.sh, bench/targets.sh).")
+      description = "JSON-lines files of the same scenarios run against bench/seed/push.php (bench/targets.sh "
+          + "writes them to OUT_DIR/seed.jsonl).")
   List<String> seedFiles = List.of();
 
   @Spec
