@@ -84,7 +84,10 @@ while (true) {
 /** @return resource */
 function listen(string $host, int $port, string $what)
 {
-    $server = @stream_socket_server("tcp://$host:$port", $errno, $errstr);
+    // Workerman's default backlog; PHP's own is 32, which would drop a burst of connecting pages.
+    $context = stream_context_create(['socket' => ['backlog' => 102400]]);
+    $server = @stream_socket_server("tcp://$host:$port", $errno, $errstr,
+        STREAM_SERVER_BIND | STREAM_SERVER_LISTEN, $context);
     if ($server === false) {
         fwrite(STDERR, "seed: cannot listen for $what connections on $host:$port: $errstr\n");
         exit(1);
