@@ -112,6 +112,61 @@ public final class ProcMetrics {
   }
 
   /**
+   * CPU time of each of this JVM's live threads so far, in nanoseconds, with their names: the generator's total
+   * CPU can stay under one core while one of its event loops is saturated, and then the generator, not the server,
+   * sets the pace.
+   */
+  public record ThreadCpu(java.util.Map<Long, Long> nanos, java.util.Map<Long, String> names) {
+
+    /** Now, or null when the JVM does not measure thread CPU time. */
+    public static ThreadCpu now() {
+      java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+        return null;
+      }
+      java.util.Map<Long, Long> nanos = new java.util.HashMap<>();
+      java.util.Map<Long, String> names = new java.util.HashMap<>();
+      for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (t == null) {
+          continue; // ended since the ids were taken
+        }
+        long cpu = threads.getThreadCpuTime(t.getThreadId());
+        if (cpu >= 0) {
+          nanos.put(t.getThreadId(), cpu);
+          names.put(t.getThreadId(), t.getThreadName());
+        }
+      }
+      return new ThreadCpu(nanos, names);
+    }
+
+    /** A thread and its CPU over an interval, in % of one core. */
+    public record Busiest(String thread, double pct) {
+    }
+
+    /**
+     * The thread that used the most CPU between {@code before} and {@code after} (both alive at both), over
+     * {@code wallNanos}; null when a sample is missing.
+     */
+    public static Busiest busiestBetween(ThreadCpu before, ThreadCpu after, long wallNanos) {
+      if (before == null || after == null || wallNanos <= 0) {
+        return null;
+      }
+      Busiest busiest = null;
+      for (java.util.Map.Entry<Long, Long> e : after.nanos.entrySet()) {
+        Long start = before.nanos.get(e.getKey());
+        if (start == null) {
+          continue;
+        }
+        double pct = 100.0 * (e.getValue() - start) / wallNanos;
+        if (busiest == null || pct > busiest.pct()) {
+          busiest = new Busiest(after.names.get(e.getKey()), pct);
+        }
+      }
+      return busiest;
+    }
+  }
+
+  /**
    * The whole machine's CPU time so far, all cores, from the first line of /proc/stat, in USER_HZ ticks. Steal is
    * the time the hypervisor ran something else while this guest had work: on a shared virtual machine it says how
    * much of a noisy run was the neighbours'.

@@ -20,6 +20,9 @@ public final class Report {
   /** Steal above this share of the machine's CPU marks a run as disturbed from outside the machine. */
   public static final double NOISY_STEAL_PCT = 2;
 
+  /** A generator thread busier than this share of one core may have been the run's bottleneck. */
+  static final double SATURATED_THREAD_PCT = 90;
+
   private final List<String> lines = new ArrayList<>();
   private final ObjectNode json = MAPPER.createObjectNode();
 
@@ -73,6 +76,25 @@ public final class Report {
    * /proc/stat could not be read. Busy time is sampled by the kernel at its ticks, so it reads low on a machine of
    * short bursts; steal is the hypervisor's own count.
    */
+  /**
+   * The generator's busiest thread over the measured interval ({@code generatorBusiestThread},
+   * {@code generatorBusiestThreadPct}), with a warning when it was near a whole core: then the generator may have
+   * set the pace, whatever its total CPU.
+   */
+  public void busiestThread(ProcMetrics.ThreadCpu before, ProcMetrics.ThreadCpu after, long wallNanos) {
+    ProcMetrics.ThreadCpu.Busiest b = ProcMetrics.ThreadCpu.busiestBetween(before, after, wallNanos);
+    if (b == null) {
+      return;
+    }
+    json.put("generatorBusiestThread", b.thread());
+    json.put("generatorBusiestThreadPct", round3(b.pct()));
+    line("  generator's busiest thread: %s at %.1f%% of one core", b.thread(), b.pct());
+    if (b.pct() > SATURATED_THREAD_PCT) {
+      line("  WARNING: the generator's thread %s was busy %.1f%% of the time: it may have set the pace; give it "
+          + "more threads (--client-threads; --pusher-threads for throughput) or a second generator", b.thread(), b.pct());
+    }
+  }
+
   public void machineCpu(ProcMetrics.MachineTicks before, ProcMetrics.MachineTicks after) {
     double[] shares = ProcMetrics.MachineTicks.sharesBetween(before, after);
     if (shares == null) {

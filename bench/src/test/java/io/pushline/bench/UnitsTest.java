@@ -149,4 +149,54 @@ class UnitsTest {
     Assumptions.assumeTrue(now != null, "no /proc/stat here");
     assertTrue(now.busy() > 0 && now.idle() > 0 && now.steal() >= 0, now::toString);
   }
+
+  @Test
+  void theBusiestThreadIsTheOneThatSpun() throws InterruptedException {
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    Thread spinner = new Thread(() -> {
+      try {
+        go.await();
+      } catch (InterruptedException e) {
+        return;
+      }
+      java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+      long until = mx.getCurrentThreadCpuTime() + 200_000_000L; // 200 ms of its own CPU, however long that takes
+      long x = 0;
+      while (mx.getCurrentThreadCpuTime() < until) {
+        x += Long.numberOfTrailingZeros(x + 1);
+      }
+      Thread.currentThread().setName("spinner-" + (x & 1)); // keeps x alive; the name stays "spinner-"...
+    }, "spinner");
+    spinner.start();
+    // both samples while it is alive: a thread must be in both to count
+    ProcMetrics.ThreadCpu before = ProcMetrics.ThreadCpu.now();
+    Assumptions.assumeTrue(before != null, "this JVM does not measure thread CPU time");
+    long wall0 = System.nanoTime();
+    go.countDown();
+    ProcMetrics.ThreadCpu after = null;
+    while (spinner.isAlive()) {
+      after = ProcMetrics.ThreadCpu.now();
+      spinner.join(20);
+    }
+    Assumptions.assumeTrue(after != null, "the spinner ended before it could be sampled");
+    long wall = System.nanoTime() - wall0;
+    ProcMetrics.ThreadCpu.Busiest busiest = ProcMetrics.ThreadCpu.busiestBetween(before, after, wall);
+    assertTrue(busiest.thread().startsWith("spinner"), busiest::toString);
+    assertTrue(busiest.pct() > 0 && busiest.pct() <= 100.0 + 1e-6, busiest::toString);
+
+    Report saturated = new Report("throughput");
+    ProcMetrics.ThreadCpu t0 = new ProcMetrics.ThreadCpu(java.util.Map.of(1L, 0L, 2L, 0L),
+        java.util.Map.of(1L, "bench-client-1-1", 2L, "bench-pusher-2-1"));
+    ProcMetrics.ThreadCpu t1 = new ProcMetrics.ThreadCpu(java.util.Map.of(1L, 950_000_000L, 2L, 100_000_000L),
+        t0.names());
+    saturated.busiestThread(t0, t1, 1_000_000_000L);
+    assertEquals("bench-client-1-1", saturated.json().get("generatorBusiestThread").asText(), saturated::jsonLine);
+    assertEquals(95.0, saturated.json().get("generatorBusiestThreadPct").asDouble(), 1e-9);
+    assertTrue(saturated.lines().stream().anyMatch(l -> l.contains("WARNING: the generator's thread bench-client-1-1")),
+        saturated.lines()::toString);
+    Report calm = new Report("throughput");
+    calm.busiestThread(t0, new ProcMetrics.ThreadCpu(java.util.Map.of(1L, 500_000_000L, 2L, 0L), t0.names()),
+        1_000_000_000L);
+    assertTrue(calm.lines().stream().noneMatch(l -> l.contains("WARNING")), calm.lines()::toString);
+  }
 }

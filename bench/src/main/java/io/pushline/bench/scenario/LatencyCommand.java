@@ -345,6 +345,7 @@ public final class LatencyCommand extends ScenarioCommand {
       Loops.sleepUntil(measureStart);
       long[] gc0 = ProcMetrics.gcTotals();
       long cpu0 = ProcMetrics.selfCpuNanos();
+      ProcMetrics.ThreadCpu threads0 = ProcMetrics.ThreadCpu.now();
       long srv0 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
       ProcMetrics.MachineTicks machine0 = ProcMetrics.MachineTicks.now();
       long wall0 = System.nanoTime();
@@ -355,6 +356,7 @@ public final class LatencyCommand extends ScenarioCommand {
         throw new BenchException("the send timeline did not finish within " + sendTimeout / 1_000_000_000L + " s");
       }
       long cpu1 = ProcMetrics.selfCpuNanos();
+      ProcMetrics.ThreadCpu threads1 = ProcMetrics.ThreadCpu.now();
       long[] gc1 = ProcMetrics.gcTotals();
       long srv1 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
       long wall1 = System.nanoTime();
@@ -455,6 +457,7 @@ public final class LatencyCommand extends ScenarioCommand {
           gc1[0] - gc0[0], gc1[1] - gc0[1],
           serverPid == null ? ""
           : String.format(Locale.ROOT, ", server pid %d CPU %.1f%%", serverPid, serverCpu));
+      report.busiestThread(threads0, threads1, wall1 - wall0);
       report.machineCpu(machine0, machine1);
       if (sender.lag.getTotalCount() > 0 && sender.lag.getValueAtPercentile(99) > 1_000_000) {
         report.line("  WARNING: the generator fell behind its timeline (send lag p99 %.3f ms): this machine is "

@@ -289,11 +289,13 @@ public final class ThroughputCommand extends ScenarioCommand {
       Loops.sleepUntil(measureStart);
       long[] gc0 = ProcMetrics.gcTotals();
       long cpu0 = ProcMetrics.selfCpuNanos();
+      ProcMetrics.ThreadCpu threads0 = ProcMetrics.ThreadCpu.now();
       long srv0 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
       ProcMetrics.MachineTicks machine0 = ProcMetrics.MachineTicks.now();
       long wall0 = System.nanoTime();
       Loops.sleepUntil(measureEnd);
       long cpu1 = ProcMetrics.selfCpuNanos();
+      ProcMetrics.ThreadCpu threads1 = ProcMetrics.ThreadCpu.now();
       long[] gc1 = ProcMetrics.gcTotals();
       long srv1 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
       long wall1 = System.nanoTime();
@@ -413,6 +415,7 @@ public final class ThroughputCommand extends ScenarioCommand {
           Runtime.getRuntime().availableProcessors(), gc1[0] - gc0[0], gc1[1] - gc0[1],
           serverPid == null ? "" : String.format(java.util.Locale.ROOT, ", server pid %d CPU %.1f%%", serverPid,
               serverCpu));
+      report.busiestThread(threads0, threads1, wall1 - wall0);
       report.machineCpu(machine0, machine1);
       if (frames == 0 && okTotal > 0) {
         report.line("  WARNING: the server acknowledged pushes but no client received a frame");
