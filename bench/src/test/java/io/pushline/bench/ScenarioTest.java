@@ -123,7 +123,10 @@ class ScenarioTest {
     }
   }
 
-  /** On Linux a measured interval reports the machine's busy and stolen shares; elsewhere neither. */
+  /**
+   * On Linux a measured interval reports the machine's busy and stolen shares (elsewhere neither), and the
+   * generator's busiest thread.
+   */
   private static void assertMachineCpu(BenchRun r) {
     JsonNode j = r.json();
     if (ProcMetrics.MachineTicks.now() == null) {
