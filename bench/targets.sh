@@ -154,7 +154,8 @@ for i in $(seq "$RUNS"); do
     --duration 10s --warmup 10s
   run_seed open-loop "$i" -- $BENCH_PUSH latency --ws "$WS" --ingest "$INGEST" --rate 5000 --clients 100 --pushers 4 \
     --duration 10s --warmup 10s
-  run broadcast "$i" "" -- $BENCH broadcast --ws "$WS" --ingest "$INGEST" --clients 10000 --repeat 40 --client-threads 2
+  run broadcast "$i" "" -- $BENCH broadcast --ws "$WS" --ingest "$INGEST" --clients 10000 --repeat 40 \
+    --client-threads 2 --floor
   # The memory target's set-up (docs/operations.md): a small heap and the serial collector for many idle pages.
   run connections "$i" "-Xmx96m -XX:+UseSerialGC" -- $BENCH connections --ws "$WS" --count 19000 --hold 3s \
     --source-addresses "$SOURCES" --client-threads 2 --storms 5 --between 6s --server-heap

@@ -3,6 +3,7 @@ package io.pushline.bench;
 import io.pushline.bench.scenario.BroadcastCommand;
 import io.pushline.bench.scenario.CeilingCommand;
 import io.pushline.bench.scenario.ConnectionsCommand;
+import io.pushline.bench.scenario.FloorSenderCommand;
 import io.pushline.bench.scenario.LatencyCommand;
 import io.pushline.bench.scenario.ThroughputCommand;
 import io.pushline.bench.targets.TargetsCommand;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Command;
             + "Workerman push.php). Each scenario prints a human summary, then exactly one JSON line on stdout; "
             + "progress goes to stderr. Client uids are bench-0, bench-1, ..."},
     subcommands = {ThroughputCommand.class, LatencyCommand.class, ConnectionsCommand.class, BroadcastCommand.class,
-        CeilingCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
+        CeilingCommand.class, TargetsCommand.class, FloorSenderCommand.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
 
   public static final int EXIT_OK = 0;

@@ -299,6 +299,31 @@ class ScenarioTest {
   }
 
   @Test
+  void broadcastWithTheMachinesFloor() {
+    BenchRun r = BenchRun.of("broadcast", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "40", "--repeat", "3", "--interval", "50ms", "--timeout", "3s", "--floor", "--floor-threads", "2");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertEquals(3, j.get("roundsComplete").asInt(), r::toString);
+    JsonNode f = j.get("floor");
+    assertEquals(40, f.get("clients").asInt(), r::toString);
+    assertEquals(2, f.get("senderThreads").asInt(), r::toString);
+    assertEquals(66, f.get("frameBytes").asInt(), "the frame a server sends for the 64-byte line");
+    // a round counts only once every byte of the 40 frames arrived
+    assertEquals(3, f.get("roundsComplete").asInt(), r::toString);
+    assertFalse(f.has("error"), r::toString);
+    assertTrue(f.get("medianFirstMs").asDouble() > 0, r::toString);
+    assertTrue(f.get("medianLastMs").asDouble() >= f.get("medianFirstMs").asDouble(), r::toString);
+    assertTrue(f.get("senderCpuMsPerRound").asDouble() >= 0, r::toString);
+    assertTrue(f.get("generatorCpuMsPerRound").asDouble() >= 0, r::toString);
+    assertEquals(j.get("medianLastMs").asDouble() / f.get("medianLastMs").asDouble(), j.get("floorMultiple").asDouble(),
+        0.01 * j.get("floorMultiple").asDouble() + 0.001, r::toString);
+    assertTrue(r.out().contains("machine floor: last "), r::toString);
+    // the sender's JVM is gone
+    assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count());
+  }
+
+  @Test
   void ceilingAgainstRedis(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(onPath("redis-server") && onPath("redis-benchmark"),
         "redis-server / redis-benchmark not on PATH");

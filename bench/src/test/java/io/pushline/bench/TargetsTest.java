@@ -85,6 +85,22 @@ class TargetsTest {
   }
 
   @Test
+  void aBroadcastWithTheMachinesFloorReadsAsAMultipleOfIt() throws IOException {
+    Path runs = file("runs.jsonl",
+        "{\"scenario\":\"broadcast\",\"clients\":10000,\"medianLastMs\":150,"
+            + "\"floor\":{\"medianLastMs\":100},\"floorMultiple\":1.5}",
+        "{\"scenario\":\"broadcast\",\"clients\":10000,\"medianLastMs\":140,"
+            + "\"floor\":{\"medianLastMs\":70},\"floorMultiple\":2.0}",
+        "{\"scenario\":\"broadcast\",\"clients\":10000,\"medianLastMs\":30}"); // a run without a floor
+
+    BenchRun r = BenchRun.of("targets", runs.toString());
+
+    assertEquals("last client after 140.0 ms (median of each run's median round); the machine's floor 85.0 ms, "
+        + "the broadcast 1.75× it (2 runs with one)", row(r, "BROADCAST").path("medians").asText(), r::toString);
+    assertEquals("not met", row(r, "BROADCAST").path("status").asText(), "the floor changes no status");
+  }
+
+  @Test
   void fastRunsThatLostPushesMeetNothing() throws IOException {
     Path runs = file("runs.jsonl",
         "{\"scenario\":\"throughput\",\"pushers\":4,\"window\":64,\"acksPerSec\":200000,\"lost\":3,\"fails\":0}",

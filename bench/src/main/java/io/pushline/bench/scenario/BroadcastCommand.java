@@ -70,6 +70,16 @@ public final class BroadcastCommand extends ScenarioCommand {
       description = "Size of the broadcast line without its newline (default: ${DEFAULT-VALUE}).")
   int payloadBytes;
 
+  @Option(names = "--floor",
+      description = "After the rounds, measure this machine's floor for the same fan-out: a child process that only "
+          + "writes the same frame to K loopback connections from --floor-threads threads, read here; reports its "
+          + "median and floorMultiple, the broadcast's median last as a multiple of it.")
+  boolean floor;
+
+  @Option(names = "--floor-threads", paramLabel = "N",
+      description = "The floor's writing threads (default: this machine's cores, as the server's event loops).")
+  Integer floorThreads;
+
   @Mixin
   ServerOptions server;
 
@@ -283,8 +293,50 @@ public final class BroadcastCommand extends ScenarioCommand {
       Transport.shutdown(pusherGroup, 5000);
       Transport.shutdown(clientGroup, 5000);
     }
+    if (floor) {
+      measureFloor(report);
+    }
     report.print(out(), common.jsonOnly);
     return 0;
+  }
+
+  /** Runs {@link FanoutFloor} with the broadcast's clients, rounds and reading threads, its clients closed. */
+  private void measureFloor(Report report) {
+    int threads = floorThreads != null ? floorThreads : Runtime.getRuntime().availableProcessors();
+    checkPositive("--floor-threads", threads);
+    progress("floor: %d loopback connections, the frame written from %d threads, %d rounds", clients, threads, repeat);
+    Transport transport = Transport.select(common.transport);
+    EventLoopGroup readers = transport.newGroup(common.clientThreads, "bench-floor");
+    FanoutFloor.Result f;
+    try {
+      f = FanoutFloor.run(transport, readers, clients, threads, payloadBytes, repeat, interval, timeout,
+          common.setupTimeout);
+    } finally {
+      Transport.shutdown(readers, 5000);
+    }
+    ObjectNode fj = report.json().putObject("floor");
+    fj.put("clients", f.clients());
+    fj.put("senderThreads", f.senderThreads());
+    fj.put("frameBytes", FanoutFloor.frameBytes(f.payloadBytes()));
+    fj.put("rounds", f.rounds());
+    fj.put("roundsComplete", f.roundsComplete());
+    fj.put("medianFirstMs", Report.round3(f.medianFirstMs()));
+    fj.put("medianLastMs", Report.round3(f.medianLastMs()));
+    fj.put("senderCpuMsPerRound", Report.round3(f.senderCpuMsPerRound()));
+    fj.put("generatorCpuMsPerRound", Report.round3(f.generatorCpuMsPerRound()));
+    if (f.error() != null) {
+      fj.put("error", f.error());
+    }
+    double last = report.json().path("medianLastMs").asDouble(-1);
+    double multiple = last > 0 && f.medianLastMs() > 0 ? last / f.medianLastMs() : -1;
+    report.json().put("floorMultiple", Report.round3(multiple));
+    report.line("  machine floor: last %.3f ms, first %.3f ms (%d of %d rounds; %d threads writing the %d-byte frame, "
+        + "CPU per round: sender %.1f ms, generator %.1f ms); the broadcast's last = %.2f× it", f.medianLastMs(),
+        f.medianFirstMs(), f.roundsComplete(), f.rounds(), f.senderThreads(), FanoutFloor.frameBytes(f.payloadBytes()),
+        f.senderCpuMsPerRound(), f.generatorCpuMsPerRound(), multiple);
+    if (f.error() != null) {
+      report.line("  WARNING: %s", f.error());
+    }
   }
 
   private long serverCpu() {
@@ -292,7 +344,7 @@ public final class BroadcastCommand extends ScenarioCommand {
   }
 
   /** {@code total} plus what was spent between two readings; -1 once a reading failed. */
-  private static long addSpent(long total, long before, long after) {
+  static long addSpent(long total, long before, long after) {
     long spent = ProcMetrics.cpuSpent(before, after);
     return total < 0 || spent < 0 ? -1 : total + spent;
   }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
-import io.pushline.bench.BenchMain;
+import io.pushline.bench.ChildJvm;
 import io.pushline.bench.Durations;
 import io.pushline.bench.Loops;
 import io.pushline.bench.ProcMetrics;
@@ -24,7 +24,6 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -442,30 +441,12 @@ public final class ConnectionsCommand extends ScenarioCommand {
       Thread.currentThread().interrupt();
       throw new BenchException("interrupted");
     } finally {
-      for (Process p : procs) {
-        if (p.isAlive()) {
-          p.destroyForcibly();
-        }
-      }
-      for (Process p : procs) {
-        try {
-          p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+      ChildJvm.stopAll(procs, 10_000);
     }
   }
 
   private Process startChild(URI wsUri, int c, int first, int n, List<InetAddress> sources) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx" + childHeap);
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(BenchMain.class.getName());
-    cmd.addAll(List.of("connections", "--child",
+    return ChildJvm.start(childHeap, List.of("connections", "--child",
         "--ws", wsUri.toString(),
         "--count", String.valueOf(c),
         "--first-index", String.valueOf(first),
@@ -478,11 +459,6 @@ public final class ConnectionsCommand extends ScenarioCommand {
         "--connect-timeout", common.connectTimeout.toMillis() + "ms",
         "--setup-timeout", common.setupTimeout.toMillis() + "ms",
         "--json-only"));
-    try {
-      return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    } catch (IOException e) {
-      throw new BenchException("cannot start a child JVM (" + cmd.get(0) + "): " + e.getMessage());
-    }
   }
 
   private static void pump(int child, Process p, BlockingQueue<Event> events) {

@@ -138,8 +138,13 @@ enum Target {
     @Override
     Verdict judge(List<JsonNode> runs) {
       double last = median(runs, r -> true, "medianLastMs");
-      return new Verdict(String.format(Locale.ROOT, "last client after %.1f ms (median of each run's median round)",
-          last), last <= 50 ? MET : NOT_MET);
+      // the machine's floor (broadcast --floor) says how far below the broadcast's time any server could get here
+      List<JsonNode> withFloor = runs.stream().filter(r -> r.path("floorMultiple").asDouble(-1) > 0).toList();
+      String floor = withFloor.isEmpty() ? "" : String.format(Locale.ROOT, "; the machine's floor %.1f ms, the "
+          + "broadcast %.2f× it (%d runs with one)", median(withFloor, r -> true, "/floor/medianLastMs"),
+          median(withFloor, r -> true, "floorMultiple"), withFloor.size());
+      return new Verdict(String.format(Locale.ROOT, "last client after %.1f ms (median of each run's median round)%s",
+          last, floor), last <= 50 ? MET : NOT_MET);
     }
   };
 
@@ -227,9 +232,13 @@ enum Target {
     return scenario.equals(r.path("scenario").asText());
   }
 
-  /** The median of {@code field} over the results that pass {@code which}; NaN when none does. */
+  /**
+   * The median of {@code field} (a top-level name, or a JSON pointer such as {@code /floor/medianLastMs}) over the
+   * results that pass {@code which}; NaN when none does.
+   */
   static double median(List<JsonNode> results, Predicate<JsonNode> which, String field) {
-    double[] v = results.stream().filter(which).mapToDouble(r -> r.path(field).asDouble(Double.NaN))
+    double[] v = results.stream().filter(which)
+        .mapToDouble(r -> (field.startsWith("/") ? r.at(field) : r.path(field)).asDouble(Double.NaN))
         .filter(d -> !Double.isNaN(d)).sorted().toArray();
     if (v.length == 0) {
       return Double.NaN;

@@ -31,6 +31,22 @@ class InternalsTest {
   }
 
   @Test
+  void theFloorsFrameIsTheTextFrameAServerSends() {
+    assertEquals(66, FanoutFloor.frameBytes(64));
+    assertEquals(127, FanoutFloor.frameBytes(125));
+    assertEquals(130, FanoutFloor.frameBytes(126), "16-bit length from 126 bytes");
+    assertEquals(65_539, FanoutFloor.frameBytes(65_535));
+    assertEquals(65_546, FanoutFloor.frameBytes(65_536), "64-bit length from 65,536 bytes");
+    java.nio.ByteBuffer f = FanoutFloor.frame(300);
+    assertEquals(304, f.remaining());
+    assertEquals((byte) 0x81, f.get(0), "FIN, text");
+    assertEquals(126, f.get(1), "unmasked, 16-bit length");
+    assertEquals(300, f.getShort(2));
+    assertEquals('x', f.get(303));
+    assertEquals(64, FanoutFloor.frame(64).get(1));
+  }
+
+  @Test
   void seqBitsLimitIsExclusive() {
     SeqBits a = new SeqBits();
     SeqBits b = new SeqBits();
