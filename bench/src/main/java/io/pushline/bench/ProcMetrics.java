@@ -173,6 +173,21 @@ public final class ProcMetrics {
    */
   public record MachineTicks(long busy, long idle, long steal) {
 
+    /** Nothing yet: the start of a sum of intervals ({@link #plus}). */
+    public static final MachineTicks NONE = new MachineTicks(0, 0, 0);
+
+    /**
+     * These ticks plus those that passed between {@code before} and {@code after}, to add up measured intervals and
+     * leave out the pauses between them; null when any reading is missing.
+     */
+    public MachineTicks plus(MachineTicks before, MachineTicks after) {
+      if (before == null || after == null) {
+        return null;
+      }
+      return new MachineTicks(busy + after.busy - before.busy, idle + after.idle - before.idle,
+          steal + after.steal - before.steal);
+    }
+
     /** Now, or null when /proc/stat cannot be read. */
     public static MachineTicks now() {
       try (java.io.BufferedReader r = Files.newBufferedReader(Path.of("/proc/stat"), StandardCharsets.US_ASCII)) {

@@ -71,12 +71,6 @@ public final class Report {
   }
 
   /**
-   * The machine's CPU over a measured interval: {@code "machineBusyPct"} and {@code "machineStealPct"} (of all cores'
-   * time) and a line saying them, with a warning above {@value #NOISY_STEAL_PCT}% of steal, or nothing when
-   * /proc/stat could not be read. Busy time is sampled by the kernel at its ticks, so it reads low on a machine of
-   * short bursts; steal is the hypervisor's own count.
-   */
-  /**
    * The generator's busiest thread over the measured interval ({@code generatorBusiestThread},
    * {@code generatorBusiestThreadPct}), with a warning when it was near a whole core: then the generator may have
    * set the pace, whatever its total CPU.
@@ -95,6 +89,12 @@ public final class Report {
     }
   }
 
+  /**
+   * The machine's CPU over a measured interval: {@code "machineBusyPct"} and {@code "machineStealPct"} (of all cores'
+   * time) and a line saying them, with a warning above {@value #NOISY_STEAL_PCT}% of steal, or nothing when
+   * /proc/stat could not be read. Busy time is sampled by the kernel at its ticks, so it reads low on a machine of
+   * short bursts; steal is the hypervisor's own count.
+   */
   public void machineCpu(ProcMetrics.MachineTicks before, ProcMetrics.MachineTicks after) {
     double[] shares = ProcMetrics.MachineTicks.sharesBetween(before, after);
     if (shares == null) {

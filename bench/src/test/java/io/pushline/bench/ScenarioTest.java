@@ -316,6 +316,9 @@ class ScenarioTest {
     assertTrue(f.get("medianLastMs").asDouble() >= f.get("medianFirstMs").asDouble(), r::toString);
     assertTrue(f.get("senderCpuMsPerRound").asDouble() >= 0, r::toString);
     assertTrue(f.get("generatorCpuMsPerRound").asDouble() >= 0, r::toString);
+    // the machine's share stolen by the hypervisor, for both, over their rounds only
+    assertTrue(j.get("machineStealPct").asDouble() >= 0, r::toString);
+    assertTrue(f.get("machineStealPct").asDouble() >= 0, r::toString);
     assertEquals(j.get("medianLastMs").asDouble() / f.get("medianLastMs").asDouble(), j.get("floorMultiple").asDouble(),
         0.01 * j.get("floorMultiple").asDouble() + 0.001, r::toString);
     assertTrue(r.out().contains("machine floor: last "), r::toString);

@@ -182,6 +182,7 @@ public final class BroadcastCommand extends ScenarioCommand {
       // CPU spent during the rounds, the pauses between them left out: the generator's, and the server's if known
       long ownCpu = 0;
       long serverCpu = 0;
+      ProcMetrics.MachineTicks machine = ProcMetrics.MachineTicks.NONE;
       int roundsRun = 0;
       for (int i = 0; i < repeat; i++) {
         int r = i + 1;
@@ -189,6 +190,7 @@ public final class BroadcastCommand extends ScenarioCommand {
         writer.reply = new CompletableFuture<>();
         long ownCpuBefore = ProcMetrics.selfCpuNanos();
         long serverCpuBefore = serverCpu();
+        ProcMetrics.MachineTicks machineBefore = ProcMetrics.MachineTicks.now();
         long written = System.nanoTime();
         ByteBuf line = PushLines.broadcast(ch.alloc(), r, written - origin, payloadBytes);
         ch.writeAndFlush(line);
@@ -211,6 +213,7 @@ public final class BroadcastCommand extends ScenarioCommand {
         Loops.await(() -> round.received.get() >= clients, left, 1);
         ownCpu = addSpent(ownCpu, ownCpuBefore, ProcMetrics.selfCpuNanos());
         serverCpu = addSpent(serverCpu, serverCpuBefore, serverCpu());
+        machine = machine == null ? null : machine.plus(machineBefore, ProcMetrics.MachineTicks.now());
         int got = round.received.get();
         double firstMs = got == 0 ? -1 : (round.first.get() - written) / 1e6;
         double lastMs = got == 0 ? -1 : (round.last.get() - written) / 1e6;
@@ -280,6 +283,7 @@ public final class BroadcastCommand extends ScenarioCommand {
           serverPid == null ? "" : String.format(Locale.ROOT, ", server %.1f ms", serverCpuMsPerRound)));
       report.lines().clear();
       report.lines().addAll(head);
+      report.machineCpu(ProcMetrics.MachineTicks.NONE, machine); // over the rounds, as the CPU per round
       if (error != null) {
         report.line("  WARNING: %s", error);
       }
@@ -324,6 +328,11 @@ public final class BroadcastCommand extends ScenarioCommand {
     fj.put("medianLastMs", Report.round3(f.medianLastMs()));
     fj.put("senderCpuMsPerRound", Report.round3(f.senderCpuMsPerRound()));
     fj.put("generatorCpuMsPerRound", Report.round3(f.generatorCpuMsPerRound()));
+    double[] machine = ProcMetrics.MachineTicks.sharesBetween(ProcMetrics.MachineTicks.NONE, f.machine());
+    if (machine != null) {
+      fj.put("machineBusyPct", Report.round3(machine[0]));
+      fj.put("machineStealPct", Report.round3(machine[1]));
+    }
     if (f.error() != null) {
       fj.put("error", f.error());
     }
@@ -331,9 +340,10 @@ public final class BroadcastCommand extends ScenarioCommand {
     double multiple = last > 0 && f.medianLastMs() > 0 ? last / f.medianLastMs() : -1;
     report.json().put("floorMultiple", Report.round3(multiple));
     report.line("  machine floor: last %.3f ms, first %.3f ms (%d of %d rounds; %d threads writing the %d-byte frame, "
-        + "CPU per round: sender %.1f ms, generator %.1f ms); the broadcast's last = %.2f× it", f.medianLastMs(),
+        + "CPU per round: sender %.1f ms, generator %.1f ms%s); the broadcast's last = %.2f× it", f.medianLastMs(),
         f.medianFirstMs(), f.roundsComplete(), f.rounds(), f.senderThreads(), FanoutFloor.frameBytes(f.payloadBytes()),
-        f.senderCpuMsPerRound(), f.generatorCpuMsPerRound(), multiple);
+        f.senderCpuMsPerRound(), f.generatorCpuMsPerRound(),
+        machine == null ? "" : String.format(Locale.ROOT, "; %.1f%% stolen", machine[1]), multiple);
     if (f.error() != null) {
       report.line("  WARNING: %s", f.error());
     }

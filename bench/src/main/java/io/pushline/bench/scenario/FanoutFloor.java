@@ -43,9 +43,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FanoutFloor {
 
-  /** What one floor run measured; times in ms, -1 where nothing arrived or CPU was unreadable. */
+  /**
+   * What one floor run measured; times in ms, -1 where nothing arrived or CPU was unreadable; {@code machine} is the
+   * machine's CPU ticks over the rounds (null if /proc/stat could not be read).
+   */
   record Result(int clients, int senderThreads, int payloadBytes, int rounds, int roundsComplete, double medianFirstMs,
-      double medianLastMs, double senderCpuMsPerRound, double generatorCpuMsPerRound, String error) {
+      double medianLastMs, double senderCpuMsPerRound, double generatorCpuMsPerRound,
+      ProcMetrics.MachineTicks machine, String error) {
   }
 
   private final AtomicLong received = new AtomicLong();
@@ -123,6 +127,7 @@ final class FanoutFloor {
       double[] lasts = new double[rounds];
       long ownCpu = 0;
       long senderCpu = 0;
+      ProcMetrics.MachineTicks machine = ProcMetrics.MachineTicks.NONE;
       int complete = 0;
       String error = null;
       for (int r = 1; r <= rounds; r++) {
@@ -131,6 +136,7 @@ final class FanoutFloor {
         expected = (long) r * clients * frameBytes;
         long ownBefore = ProcMetrics.selfCpuNanos();
         long senderBefore = ProcMetrics.pidCpuNanos(sender.pid());
+        ProcMetrics.MachineTicks machineBefore = ProcMetrics.MachineTicks.now();
         long t0 = System.nanoTime();
         go.write("go\n".getBytes(StandardCharsets.US_ASCII));
         go.flush();
@@ -138,6 +144,7 @@ final class FanoutFloor {
         await(lines, "wrote ", timeout.toNanos(), sender);
         ownCpu = BroadcastCommand.addSpent(ownCpu, ownBefore, ProcMetrics.selfCpuNanos());
         senderCpu = BroadcastCommand.addSpent(senderCpu, senderBefore, ProcMetrics.pidCpuNanos(sender.pid()));
+        machine = machine == null ? null : machine.plus(machineBefore, ProcMetrics.MachineTicks.now());
         if (!all) {
           error = String.format("floor round %d: %d of %d bytes arrived within %d ms", r,
               received.get() - (long) (r - 1) * clients * frameBytes, (long) clients * frameBytes, timeout.toMillis());
@@ -154,7 +161,8 @@ final class FanoutFloor {
       return new Result(clients, threads, payloadBytes, rounds, complete,
           BroadcastCommand.median(Arrays.copyOf(firsts, complete)),
           BroadcastCommand.median(Arrays.copyOf(lasts, complete)),
-          senderCpu < 0 ? -1 : senderCpu / 1e6 / measured, ownCpu < 0 ? -1 : ownCpu / 1e6 / measured, error);
+          senderCpu < 0 ? -1 : senderCpu / 1e6 / measured, ownCpu < 0 ? -1 : ownCpu / 1e6 / measured, machine,
+          error);
     } catch (IOException e) {
       throw new BenchException("the floor's sender process: " + e.getMessage());
     } finally {

@@ -143,8 +143,8 @@ enum Target {
       String floor = withFloor.isEmpty() ? "" : String.format(Locale.ROOT, "; the machine's floor %.1f ms, the "
           + "broadcast %.2f× it (%d runs with one)", median(withFloor, r -> true, "/floor/medianLastMs"),
           median(withFloor, r -> true, "floorMultiple"), withFloor.size());
-      return new Verdict(String.format(Locale.ROOT, "last client after %.1f ms (median of each run's median round)%s",
-          last, floor), last <= 50 ? MET : NOT_MET);
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "last client after %.1f ms (median of each run's "
+          + "median round)%s", last, floor), last <= 50 ? MET : NOT_MET));
     }
   };
 
