@@ -13,7 +13,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.pushline.bench.HostPort;
@@ -42,8 +41,6 @@ import org.HdrHistogram.Histogram;
  * {@code ratePerSecond > 0}, at most that many connection attempts per second.
  */
 public final class WsClients implements AutoCloseable {
-
-  private static final int MAX_FRAME_PAYLOAD = 1 << 20;
 
   /** Receives the content of each text frame; must not retain it past the call. */
   @FunctionalInterface
@@ -215,8 +212,8 @@ public final class WsClients implements AutoCloseable {
       @Override
       protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
-        p.addLast(new WsUpgrade(request, options.connectTimeoutMillis(), MAX_FRAME_PAYLOAD));
-        p.addLast(new WebSocketFrameAggregator(MAX_FRAME_PAYLOAD));
+        p.addLast(new WsUpgrade(request, options.connectTimeoutMillis()));
+        p.addLast(ServerFrames.aggregator());
         p.addLast(h);
       }
     });

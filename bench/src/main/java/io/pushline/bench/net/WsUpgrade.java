@@ -4,11 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It writes a browser's request (a fresh random key per connection, an {@code Origin}), accepts only a
  * {@code 101} whose {@code Sec-WebSocket-Accept} matches the key, then replaces itself with the frame codec and
- * {@link ControlFrames}, and fires Netty's {@link ClientHandshakeStateEvent}s as the protocol handler did. A
- * refusal fails the connection with its status line.
+ * {@link ControlFrames} ({@link ServerFrames}), and fires Netty's {@link ClientHandshakeStateEvent}s as the protocol
+ * handler did. A refusal fails the connection with its status line.
  */
 final class WsUpgrade extends ChannelInboundHandlerAdapter {
 
@@ -45,7 +42,6 @@ final class WsUpgrade extends ChannelInboundHandlerAdapter {
 
   private final byte[] requestHead;
   private final long timeoutMillis;
-  private final WebSocketDecoderConfig decoderConfig;
   private String expectedAccept;
   private ByteBuf response;
   private ScheduledFuture<?> timeout;
@@ -53,14 +49,9 @@ final class WsUpgrade extends ChannelInboundHandlerAdapter {
   /**
    * @param requestHead {@link #requestHead(URI)}: the request up to its {@code Sec-WebSocket-Key} value
    */
-  WsUpgrade(byte[] requestHead, long timeoutMillis, int maxFramePayload) {
+  WsUpgrade(byte[] requestHead, long timeoutMillis) {
     this.requestHead = requestHead;
     this.timeoutMillis = timeoutMillis;
-    this.decoderConfig = WebSocketDecoderConfig.newBuilder()
-        .expectMaskedFrames(false) // a server's frames are not masked
-        .allowExtensions(false)
-        .maxFramePayloadLength(maxFramePayload)
-        .build();
   }
 
   /** The request for {@code uri} up to the key, the same for every connection to it. */
@@ -133,9 +124,7 @@ final class WsUpgrade extends ChannelInboundHandlerAdapter {
     }
     timeout.cancel(false);
     ChannelPipeline p = ctx.pipeline();
-    p.addAfter(ctx.name(), "ws-decoder", new WebSocket13FrameDecoder(decoderConfig));
-    p.addAfter("ws-decoder", "ws-encoder", new WebSocket13FrameEncoder(true)); // a client masks its frames
-    p.addAfter("ws-encoder", "ws-control", new ControlFrames());
+    ServerFrames.addCodecAfter(p, ctx.name());
     ByteBuf rest = response;
     response = null;
     p.remove(this);

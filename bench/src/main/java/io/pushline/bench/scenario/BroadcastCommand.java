@@ -321,7 +321,7 @@ public final class BroadcastCommand extends ScenarioCommand {
     ObjectNode fj = report.json().putObject("floor");
     fj.put("clients", f.clients());
     fj.put("senderThreads", f.senderThreads());
-    fj.put("frameBytes", FanoutFloor.frameBytes(f.payloadBytes()));
+    fj.put("frameBytes", f.frameBytes());
     fj.put("rounds", f.rounds());
     fj.put("roundsComplete", f.roundsComplete());
     fj.put("medianFirstMs", Report.round3(f.medianFirstMs()));
@@ -341,7 +341,7 @@ public final class BroadcastCommand extends ScenarioCommand {
     report.json().put("floorMultiple", Report.round3(multiple));
     report.line("  machine floor: last %.3f ms, first %.3f ms (%d of %d rounds; %d threads writing the %d-byte frame, "
         + "CPU per round: sender %.1f ms, generator %.1f ms%s); the broadcast's last = %.2f× it", f.medianLastMs(),
-        f.medianFirstMs(), f.roundsComplete(), f.rounds(), f.senderThreads(), FanoutFloor.frameBytes(f.payloadBytes()),
+        f.medianFirstMs(), f.roundsComplete(), f.rounds(), f.senderThreads(), f.frameBytes(),
         f.senderCpuMsPerRound(), f.generatorCpuMsPerRound(),
         machine == null ? "" : String.format(Locale.ROOT, "; %.1f%% stolen", machine[1]), multiple);
     if (f.error() != null) {

@@ -2,17 +2,24 @@ package io.pushline.bench.scenario;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.ChildJvm;
 import io.pushline.bench.Loops;
 import io.pushline.bench.ProcMetrics;
+import io.pushline.bench.net.FrameScan;
+import io.pushline.bench.net.PushLines;
+import io.pushline.bench.net.ServerFrames;
 import io.pushline.bench.net.Transport;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,12 +42,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * This machine's floor for a broadcast: the time for {@code threads} threads that do nothing but write one frame,
  * prepared once, to each of K loopback TCP connections, until the generator has read all K. It is to the broadcast
- * what {@link RedisCeiling} is to the closed loop: what the kernel gives any server on these cores, in the same
- * run, so that a broadcast's time reads as a multiple of it. On loopback a send also runs the receiving socket's
- * TCP input and wakes its reader, so the floor holds the generator's reads as the broadcast's time does.
+ * what {@link RedisCeiling} is to the closed loop: what these cores give any server, in the same run, so that a
+ * broadcast's time reads as a multiple of it. On loopback a send also runs the receiving socket's TCP input and
+ * wakes its reader, and the readers share the cores with the writers, so the floor holds the generator's reads as
+ * the broadcast's time does.
  *
- * <p>The sender is a child JVM ({@link FloorSenderCommand}); the readers are plain Netty channels of the
- * generator's transport on the same number of event loops as the broadcast's clients, counting bytes.
+ * <p>The sender is a child JVM ({@link FloorSenderCommand}). The readers are the generator's own: its transport,
+ * as many event loops as the broadcast's clients, and the same WebSocket stack ({@link ServerFrames}) with the
+ * same scan of each message for its round, so that the broadcast and its floor differ only in the server. The frame
+ * is the broadcast line of round 0 as a server sends it.
  */
 final class FanoutFloor {
 
@@ -47,12 +58,15 @@ final class FanoutFloor {
    * What one floor run measured; times in ms, -1 where nothing arrived or CPU was unreadable; {@code machine} is the
    * machine's CPU ticks over the rounds (null if /proc/stat could not be read).
    */
-  record Result(int clients, int senderThreads, int payloadBytes, int rounds, int roundsComplete, double medianFirstMs,
+  record Result(int clients, int senderThreads, int frameBytes, int rounds, int roundsComplete, double medianFirstMs,
       double medianLastMs, double senderCpuMsPerRound, double generatorCpuMsPerRound,
       ProcMetrics.MachineTicks machine, String error) {
   }
 
+  private static final FrameScan ROUND = new FrameScan("round");
+
   private final AtomicLong received = new AtomicLong();
+  private final AtomicLong garbled = new AtomicLong();
   private final AtomicLong firstAt = new AtomicLong();
   private final AtomicLong lastAt = new AtomicLong();
   private volatile long expected = Long.MAX_VALUE;
@@ -60,26 +74,33 @@ final class FanoutFloor {
   private FanoutFloor() {
   }
 
-  /** Bytes of the text frame a server sends for a line of {@code payloadBytes}: unmasked, its length, the text. */
-  static int frameBytes(int payloadBytes) {
-    return payloadBytes + (payloadBytes < 126 ? 2 : payloadBytes < 65_536 ? 4 : 10);
+  /** Bytes of a server's text frame of {@code textBytes}: unmasked, its length, the text. */
+  static int frameBytes(int textBytes) {
+    return textBytes + (textBytes < 126 ? 2 : textBytes < 65_536 ? 4 : 10);
   }
 
-  /** That frame, its text all 'x', in a direct buffer ready to write. */
-  static ByteBuffer frame(int payload) {
-    ByteBuffer b = ByteBuffer.allocateDirect(frameBytes(payload));
-    b.put((byte) 0x81);
-    if (payload < 126) {
-      b.put((byte) payload);
-    } else if (payload < 65_536) {
-      b.put((byte) 126).putShort((short) payload);
-    } else {
-      b.put((byte) 127).putLong(payload);
+  /**
+   * The frame a server sends for the broadcast line of round 0 padded to {@code payloadBytes} (the line without its
+   * newline), in a direct buffer ready to write.
+   */
+  static ByteBuffer frame(int payloadBytes) {
+    ByteBuf line = PushLines.broadcast(UnpooledByteBufAllocator.DEFAULT, 0, 0, payloadBytes);
+    try {
+      int text = line.readableBytes() - 1;
+      ByteBuffer b = ByteBuffer.allocateDirect(frameBytes(text));
+      b.put((byte) 0x81); // FIN, text
+      if (text < 126) {
+        b.put((byte) text);
+      } else if (text < 65_536) {
+        b.put((byte) 126).putShort((short) text);
+      } else {
+        b.put((byte) 127).putLong(text);
+      }
+      b.put(line.nioBuffer(line.readerIndex(), text));
+      return b.flip();
+    } finally {
+      line.release();
     }
-    while (b.hasRemaining()) {
-      b.put((byte) 'x');
-    }
-    return b.flip();
   }
 
   static Result run(Transport transport, EventLoopGroup readers, int clients, int threads,
@@ -88,19 +109,28 @@ final class FanoutFloor {
         setupTimeout);
   }
 
+  /** Counts messages; one whose round is not the floor's 0 arrived garbled. */
   @Sharable
   private final class Counter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ByteBuf b = (ByteBuf) msg;
-      int n = b.readableBytes();
-      b.release();
-      long now = System.nanoTime();
-      if (firstAt.get() == 0) {
-        firstAt.compareAndSet(0, now);
-      }
-      if (received.addAndGet(n) >= expected) {
-        lastAt.compareAndSet(0, now);
+      try {
+        if (!(msg instanceof TextWebSocketFrame frame)) {
+          return;
+        }
+        long now = System.nanoTime();
+        if (ROUND.find(frame.content()) != 0) {
+          garbled.incrementAndGet();
+          return;
+        }
+        if (firstAt.get() == 0) {
+          firstAt.compareAndSet(0, now);
+        }
+        if (received.incrementAndGet() >= expected) {
+          lastAt.compareAndSet(0, now);
+        }
+      } finally {
+        ReferenceCountUtil.release(msg);
       }
     }
 
@@ -114,7 +144,7 @@ final class FanoutFloor {
       int payloadBytes, int rounds, Duration interval, Duration timeout, Duration setupTimeout) {
     Process sender = ChildJvm.start("64m", List.of("floor-sender", "--clients", String.valueOf(clients),
         "--threads", String.valueOf(threads), "--payload-bytes", String.valueOf(payloadBytes)));
-    int frameBytes = frameBytes(payloadBytes);
+    int frameBytes = frame(payloadBytes).remaining();
     List<Channel> channels = new ArrayList<>(clients);
     try {
       BlockingQueue<String> lines = pump(sender);
@@ -133,7 +163,7 @@ final class FanoutFloor {
       for (int r = 1; r <= rounds; r++) {
         firstAt.set(0);
         lastAt.set(0);
-        expected = (long) r * clients * frameBytes;
+        expected = (long) r * clients;
         long ownBefore = ProcMetrics.selfCpuNanos();
         long senderBefore = ProcMetrics.pidCpuNanos(sender.pid());
         ProcMetrics.MachineTicks machineBefore = ProcMetrics.MachineTicks.now();
@@ -145,9 +175,13 @@ final class FanoutFloor {
         ownCpu = BroadcastCommand.addSpent(ownCpu, ownBefore, ProcMetrics.selfCpuNanos());
         senderCpu = BroadcastCommand.addSpent(senderCpu, senderBefore, ProcMetrics.pidCpuNanos(sender.pid()));
         machine = machine == null ? null : machine.plus(machineBefore, ProcMetrics.MachineTicks.now());
+        if (garbled.get() > 0) {
+          error = String.format(Locale.ROOT, "floor round %d: %d messages arrived garbled", r, garbled.get());
+          break;
+        }
         if (!all) {
-          error = String.format("floor round %d: %d of %d bytes arrived within %d ms", r,
-              received.get() - (long) (r - 1) * clients * frameBytes, (long) clients * frameBytes, timeout.toMillis());
+          error = String.format(Locale.ROOT, "floor round %d: %d of %d frames arrived within %d ms", r,
+              received.get() - (long) (r - 1) * clients, clients, timeout.toMillis());
           break;
         }
         firsts[complete] = (firstAt.get() - t0) / 1e6;
@@ -158,7 +192,7 @@ final class FanoutFloor {
         }
       }
       int measured = complete + (error == null ? 0 : 1);
-      return new Result(clients, threads, payloadBytes, rounds, complete,
+      return new Result(clients, threads, frameBytes, rounds, complete,
           BroadcastCommand.median(Arrays.copyOf(firsts, complete)),
           BroadcastCommand.median(Arrays.copyOf(lasts, complete)),
           senderCpu < 0 ? -1 : senderCpu / 1e6 / measured, ownCpu < 0 ? -1 : ownCpu / 1e6 / measured, machine,
@@ -178,7 +212,12 @@ final class FanoutFloor {
       List<Channel> channels, Duration setupTimeout) {
     Counter counter = new Counter();
     Bootstrap b = new Bootstrap().group(readers).channel(transport.socketChannel())
-        .option(ChannelOption.TCP_NODELAY, true).handler(counter);
+        .option(ChannelOption.TCP_NODELAY, true).handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ServerFrames.addLast(ch.pipeline(), counter);
+          }
+        });
     InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     long deadline = System.nanoTime() + setupTimeout.toNanos();
     for (int i = 0; i < clients; i += 256) {
