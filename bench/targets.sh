@@ -42,8 +42,10 @@ fi
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 SEED_RESULTS=$OUT/seed.jsonl
+# a run into an OUT_DIR used before starts its files afresh
 : > "$RESULTS"
 : > "$SEED_RESULTS"
+: > "$OUT/commands.txt"
 
 SERVER_PID=""
 REDIS_PID=""
