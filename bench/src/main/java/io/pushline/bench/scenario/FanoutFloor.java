@@ -142,9 +142,9 @@ final class FanoutFloor {
 
   private Result measure(Transport transport, EventLoopGroup readers, int clients, int threads,
       int payloadBytes, int rounds, Duration interval, Duration timeout, Duration setupTimeout) {
+    int frameBytes = frame(payloadBytes).remaining();
     Process sender = ChildJvm.start("64m", List.of("floor-sender", "--clients", String.valueOf(clients),
         "--threads", String.valueOf(threads), "--payload-bytes", String.valueOf(payloadBytes)));
-    int frameBytes = frame(payloadBytes).remaining();
     List<Channel> channels = new ArrayList<>(clients);
     try {
       BlockingQueue<String> lines = pump(sender);
