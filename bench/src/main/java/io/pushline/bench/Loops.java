@@ -5,7 +5,10 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
@@ -44,6 +47,19 @@ public final class Loops {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** Waits at most {@code timeoutNanos} for {@code done} to complete; returns whether it did. */
+  public static boolean await(CompletableFuture<?> done, long timeoutNanos) {
+    try {
+      done.get(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException e) {
+      return done.isDone() && !done.isCompletedExceptionally();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -316,9 +316,12 @@ class ScenarioTest {
     assertTrue(f.get("medianLastMs").asDouble() >= f.get("medianFirstMs").asDouble(), r::toString);
     assertTrue(f.get("senderCpuMsPerRound").asDouble() >= 0, r::toString);
     assertTrue(f.get("generatorCpuMsPerRound").asDouble() >= 0, r::toString);
-    // the machine's share stolen by the hypervisor, for both, over their rounds only
-    assertTrue(j.get("machineStealPct").asDouble() >= 0, r::toString);
-    assertTrue(f.get("machineStealPct").asDouble() >= 0, r::toString);
+    // the machine's share stolen by the hypervisor, for both, over their rounds only: /proc/stat counts in 10 ms
+    // ticks, so rounds of a few milliseconds may have none (UnitsTest checks the sum over rounds)
+    for (JsonNode o : new JsonNode[] {j, f}) {
+      double steal = o.path("machineStealPct").asDouble(0);
+      assertTrue(steal >= 0 && steal <= 100, r::toString);
+    }
     assertEquals(j.get("medianLastMs").asDouble() / f.get("medianLastMs").asDouble(), j.get("floorMultiple").asDouble(),
         0.01 * j.get("floorMultiple").asDouble() + 0.001, r::toString);
     assertTrue(r.out().contains("machine floor: last "), r::toString);

@@ -129,6 +129,19 @@ class UnitsTest {
   }
 
   @Test
+  void machineTicksOfSeveralIntervalsAddUpWithoutThePausesBetween() {
+    ProcMetrics.MachineTicks sum = ProcMetrics.MachineTicks.NONE
+        .plus(new ProcMetrics.MachineTicks(100, 500, 1), new ProcMetrics.MachineTicks(130, 510, 1))
+        // a pause of 1,000 idle ticks between the two, left out
+        .plus(new ProcMetrics.MachineTicks(140, 1_510, 1), new ProcMetrics.MachineTicks(160, 1_520, 11));
+    assertEquals(new ProcMetrics.MachineTicks(50, 20, 10), sum);
+    double[] shares = ProcMetrics.MachineTicks.sharesBetween(ProcMetrics.MachineTicks.NONE, sum);
+    assertEquals(62.5, shares[0], 1e-9); // 50 busy of 50 + 20 idle + 10 stolen
+    assertEquals(12.5, shares[1], 1e-9);
+    assertEquals(null, ProcMetrics.MachineTicks.NONE.plus(null, sum), "a reading missing");
+  }
+
+  @Test
   void machineSharesAreOfAllCoresTimeWithStealApart() {
     ProcMetrics.MachineTicks before = new ProcMetrics.MachineTicks(1_000, 5_000, 10);
     ProcMetrics.MachineTicks after = new ProcMetrics.MachineTicks(1_050, 5_030, 30);

@@ -91,6 +91,8 @@ public final class BroadcastCommand extends ScenarioCommand {
   /** Arrivals of one round. */
   static final class Round {
     final AtomicInteger received = new AtomicInteger();
+    /** Completed by the arrival that makes every client's. */
+    final CompletableFuture<Void> all = new CompletableFuture<>();
     final AtomicInteger duplicates = new AtomicInteger();
     final AtomicLong first = new AtomicLong(Long.MAX_VALUE);
     final AtomicLong last = new AtomicLong(Long.MIN_VALUE);
@@ -117,9 +119,11 @@ public final class BroadcastCommand extends ScenarioCommand {
       round.duplicates.incrementAndGet();
       return;
     }
-    round.received.incrementAndGet();
     round.first.accumulateAndGet(now, Math::min);
     round.last.accumulateAndGet(now, Math::max);
+    if (round.received.incrementAndGet() == clients) {
+      round.all.complete(null);
+    }
   }
 
   /** The ingest connection: one line per round, one reply each. */
@@ -210,7 +214,7 @@ public final class BroadcastCommand extends ScenarioCommand {
           throw new BenchException("interrupted");
         }
         long left = Math.max(0, timeout.toNanos() - (System.nanoTime() - written));
-        Loops.await(() -> round.received.get() >= clients, left, 1);
+        Loops.await(round.all, left);
         ownCpu = addSpent(ownCpu, ownCpuBefore, ProcMetrics.selfCpuNanos());
         serverCpu = addSpent(serverCpu, serverCpuBefore, serverCpu());
         machine = machine == null ? null : machine.plus(machineBefore, ProcMetrics.MachineTicks.now());

@@ -35,6 +35,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +71,8 @@ final class FanoutFloor {
   private final AtomicLong firstAt = new AtomicLong();
   private final AtomicLong lastAt = new AtomicLong();
   private volatile long expected = Long.MAX_VALUE;
+  /** Completed by the round's last frame. */
+  private volatile CompletableFuture<Void> roundDone = new CompletableFuture<>();
 
   private FanoutFloor() {
   }
@@ -126,8 +129,8 @@ final class FanoutFloor {
         if (firstAt.get() == 0) {
           firstAt.compareAndSet(0, now);
         }
-        if (received.incrementAndGet() >= expected) {
-          lastAt.compareAndSet(0, now);
+        if (received.incrementAndGet() >= expected && lastAt.compareAndSet(0, now)) {
+          roundDone.complete(null);
         }
       } finally {
         ReferenceCountUtil.release(msg);
@@ -163,6 +166,7 @@ final class FanoutFloor {
       for (int r = 1; r <= rounds; r++) {
         firstAt.set(0);
         lastAt.set(0);
+        roundDone = new CompletableFuture<>();
         expected = (long) r * clients;
         long ownBefore = ProcMetrics.selfCpuNanos();
         long senderBefore = ProcMetrics.pidCpuNanos(sender.pid());
@@ -170,7 +174,7 @@ final class FanoutFloor {
         long t0 = System.nanoTime();
         go.write("go\n".getBytes(StandardCharsets.US_ASCII));
         go.flush();
-        boolean all = Loops.await(() -> lastAt.get() != 0, timeout.toNanos(), 1);
+        boolean all = Loops.await(roundDone, timeout.toNanos());
         await(lines, "wrote ", timeout.toNanos(), sender);
         ownCpu = BroadcastCommand.addSpent(ownCpu, ownBefore, ProcMetrics.selfCpuNanos());
         senderCpu = BroadcastCommand.addSpent(senderCpu, senderBefore, ProcMetrics.pidCpuNanos(sender.pid()));
