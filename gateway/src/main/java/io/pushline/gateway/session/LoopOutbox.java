@@ -3,15 +3,15 @@ package io.pushline.gateway.session;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.pushline.common.log.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.Iterator;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class LoopOutbox {
 
     private static final Logger log = LoggerFactory.getLogger(LoopOutbox.class);
+    /** The mark of the last broadcast written to a page; only its loop reads or writes it. */
+    private static final AttributeKey<Object> WRITTEN = AttributeKey.valueOf("pushline.broadcast-written");
 
     /** Pages written per slice of a broadcast: a few milliseconds of socket writes. */
     static final int SLICE = 512;
@@ -56,12 +58,12 @@ final class LoopOutbox {
     private long broadcastSince;
     private Iterator<Channel[]> cursor;
     /**
-     * Pages the broadcast under way was written to, by its slices or ahead of them for a push: each is written to
-     * once. Held only while a broadcast is under way (null otherwise), at most one entry per page of this loop; sized
-     * from the last broadcast's, so that it does not grow through a dozen rehashes each time.
+     * The broadcast under way's own mark, which each page it is written to gets in {@link #WRITTEN}, by its slices or
+     * ahead of them for a push: each page is written to once. A mark per page, not a set of the pages reached: the
+     * set took about 4% of the node's CPU during a broadcast (hashing, a node per page, garbage; docs/benchmarks.md,
+     * sixteenth pass), the mark costs a lookup among the page's few attributes and a field write.
      */
-    private Set<Channel> reached;
-    private int lastReached;
+    private Object mark;
     private boolean sliceScheduled;
 
     private record Waiting(Channel[] channels, TextWebSocketFrame frame, long since) {
@@ -85,7 +87,7 @@ final class LoopOutbox {
         if (waiting.isEmpty()) {
             try {
                 writeAhead(channels);
-                writeTo(channels, frame, since, null);
+                writeTo(channels, frame, since, false);
             } finally {
                 frame.release();
             }
@@ -100,7 +102,7 @@ final class LoopOutbox {
             return;
         }
         for (Channel ch : channels) {
-            if (ch.eventLoop() == loop && reached.add(ch)) {
+            if (ch.eventLoop() == loop && marked(ch)) {
                 sessions.write(ch, broadcast, broadcastSince);
             }
         }
@@ -139,7 +141,17 @@ final class LoopOutbox {
         broadcast = frame;
         broadcastSince = since;
         cursor = sessions.connectionsByUid();
-        reached = new HashSet<>(lastReached + lastReached / 3 + 16);
+        mark = new Object();
+    }
+
+    /** Gives {@code ch} the broadcast under way's mark; false when it had it: the broadcast was written to it. */
+    private boolean marked(Channel ch) {
+        Attribute<Object> written = ch.attr(WRITTEN);
+        if (written.get() == mark) {
+            return false;
+        }
+        written.set(mark);
+        return true;
     }
 
     /**
@@ -157,8 +169,7 @@ final class LoopOutbox {
                 broadcast.release();
                 broadcast = null;
                 cursor = null;
-                lastReached = reached.size();
-                reached = null; // not kept cleared: its table would stay as large as the largest broadcast made it
+                mark = null;
             }
             Waiting next = waiting.poll();
             if (next == null) {
@@ -169,7 +180,7 @@ final class LoopOutbox {
                 start(next.frame(), next.since());
             } else {
                 try {
-                    writeTo(next.channels(), next.frame(), next.since(), null);
+                    writeTo(next.channels(), next.frame(), next.since(), false);
                 } finally {
                     next.frame().release();
                 }
@@ -188,7 +199,7 @@ final class LoopOutbox {
             waitingBytes -= next.frame().content().readableBytes();
             try {
                 writeAhead(next.channels());
-                writeTo(next.channels(), next.frame(), next.since(), null);
+                writeTo(next.channels(), next.frame(), next.since(), false);
             } finally {
                 next.frame().release();
             }
@@ -199,7 +210,7 @@ final class LoopOutbox {
     private boolean writeSlice(int slice) {
         int written = 0;
         while (written < slice && cursor.hasNext()) {
-            written += writeTo(cursor.next(), broadcast, broadcastSince, reached);
+            written += writeTo(cursor.next(), broadcast, broadcastSince, true);
         }
         return !cursor.hasNext();
     }
@@ -224,13 +235,13 @@ final class LoopOutbox {
     }
 
     /**
-     * Writes {@code frame} to those of {@code channels} on this loop, and counts them; with {@code once}, only to
-     * those not in it yet, which it then holds.
+     * Writes {@code frame} to those of {@code channels} on this loop, and counts them; with {@code once} (the
+     * broadcast under way), only to those without its mark, which they then get.
      */
-    private int writeTo(Channel[] channels, TextWebSocketFrame frame, long since, Set<Channel> once) {
+    private int writeTo(Channel[] channels, TextWebSocketFrame frame, long since, boolean once) {
         int written = 0;
         for (Channel ch : channels) {
-            if (ch.eventLoop() == loop && (once == null || once.add(ch))) {
+            if (ch.eventLoop() == loop && (!once || marked(ch))) {
                 sessions.write(ch, frame, since);
                 written++;
             }
