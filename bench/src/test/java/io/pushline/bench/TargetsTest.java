@@ -95,9 +95,22 @@ class TargetsTest {
 
     BenchRun r = BenchRun.of("targets", runs.toString());
 
-    assertEquals("last client after 140.0 ms (median of each run's median round); the machine's floor 85.0 ms, "
-        + "the broadcast 1.75× it (2 runs with one)", row(r, "BROADCAST").path("medians").asText(), r::toString);
+    assertEquals("last client after 140.0 ms (median of each run's median round); the machine's floor 85.0 ms "
+        + "(above the target: out of reach here), the broadcast 1.75× it (2 runs with one)",
+        row(r, "BROADCAST").path("medians").asText(), r::toString);
     assertEquals("not met", row(r, "BROADCAST").path("status").asText(), "the floor changes no status");
+  }
+
+  @Test
+  void aFloorUnderTheTargetIsNotCalledOutOfReach() throws IOException {
+    Path runs = file("runs.jsonl",
+        "{\"scenario\":\"broadcast\",\"clients\":10000,\"medianLastMs\":60,"
+            + "\"floor\":{\"medianLastMs\":30},\"floorMultiple\":2.0}");
+
+    BenchRun r = BenchRun.of("targets", "--min-runs", "1", runs.toString());
+
+    assertEquals("last client after 60.0 ms (median of each run's median round); the machine's floor 30.0 ms, "
+        + "the broadcast 2.00× it (1 runs with one)", row(r, "BROADCAST").path("medians").asText(), r::toString);
   }
 
   @Test
