@@ -1,6 +1,7 @@
 package io.pushline.all;
 
 import io.pushline.common.config.RedisOptions;
+import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.gateway.GatewayOptions;
 import io.pushline.ingest.IngestOptions;
 import io.pushline.testkit.LineClient;
@@ -48,9 +49,14 @@ abstract class PushlineContract {
         return IngestOptions.of(HOST, 0);
     }
 
+    /** The process's event loops: one per core on the default transport, unless a run says otherwise. */
+    EventLoopOptions loopOptions() {
+        return EventLoopOptions.of(EventLoopOptions.PER_CORE);
+    }
+
     @BeforeEach
     void start() {
-        pushline = Pushline.start(redisOptions(), GatewayOptions.of(HOST, 0), ingestOptions());
+        pushline = Pushline.start(redisOptions(), GatewayOptions.of(HOST, 0), ingestOptions(), loopOptions());
         ws = URI.create("ws://" + HOST + ":" + pushline.gateway().port() + "/");
         ingestPort = pushline.ingest().port();
     }
@@ -73,6 +79,21 @@ abstract class PushlineContract {
 
     LineClient php() {
         return track(LineClient.connect(HOST, ingestPort));
+    }
+
+    /**
+     * Four tabs of {@code uid}, connected back to back so that it has pages on every event loop (a process hands its
+     * accepted connections to its loops in turn), each ready for pushes.
+     */
+    List<WsClient> tabsOnEveryLoop(String uid) {
+        List<WsClient> tabs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            WsClient tab = track(WsClient.connect(ws));
+            tab.send(uid);
+            tabs.add(tab);
+        }
+        tabs.forEach(tab -> Pages.awaitReady(tab, uid, HOST, ingestPort));
+        return tabs;
     }
 
     <T extends AutoCloseable> T track(T client) {
@@ -101,6 +122,22 @@ abstract class PushlineContract {
         }
         assertEquals(line, Pages.next(seedPage));
         assertNull(Pages.none(otherPage, QUIET), "another uid's page must not receive it");
+    }
+
+    @Test
+    void aScriptThatWritesItsLineAndExitsWithoutReadingTheReplyStillPushes() throws Exception {
+        String uid = uid();
+        WsClient page = page(uid);
+        String line = "{\"uid\":\"" + uid + "\",\"fire\":\"and forget\"}";
+
+        // fwrite($client, json_encode($data)."\n"); exit; the reply is written after the FIN, to a closed socket
+        try (Socket php = new Socket()) {
+            php.connect(new InetSocketAddress(HOST, ingestPort), 1_000);
+            php.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(line, Pages.next(page));
+        assertEquals("ok", php().push("{\"uid\":\"" + uid + "\",\"next\":1}"), "the ingest serves the next script");
+        assertEquals("{\"uid\":\"" + uid + "\",\"next\":1}", Pages.next(page));
     }
 
     @Test
@@ -159,17 +196,9 @@ abstract class PushlineContract {
 
     @Test
     void everyTabOfAUidReceivesEveryPushOnce() {
-        // Four tabs connected back to back, so that the uid has pages on every event loop (a process hands its
-        // accepted connections to its loops in turn): a Redis-mode gateway then receives the uid's lines once per
-        // loop, and each loop writes only to its own pages.
+        // A Redis-mode gateway receives the uid's lines once per loop, and each loop writes only to its own pages.
         String uid = uid();
-        List<WsClient> tabs = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            WsClient tab = track(WsClient.connect(ws));
-            tab.send(uid);
-            tabs.add(tab);
-        }
-        tabs.forEach(tab -> Pages.awaitReady(tab, uid, HOST, ingestPort));
+        List<WsClient> tabs = tabsOnEveryLoop(uid);
 
         assertEquals("ok", php().push("{\"uid\":\"" + uid + "\",\"m\":\"every\"}"));
         assertEquals("ok", php().push("{\"uid\":\"" + uid + "\",\"m\":\"then\"}"));
@@ -177,6 +206,27 @@ abstract class PushlineContract {
         for (WsClient tab : tabs) {
             assertEquals("{\"uid\":\"" + uid + "\",\"m\":\"every\"}", Pages.next(tab));
             assertEquals("{\"uid\":\"" + uid + "\",\"m\":\"then\"}", Pages.next(tab), "a tab got a line twice");
+        }
+    }
+
+    @Test
+    void pushesAnsweredInTurnOverSeparateConnectionsArriveInThatOrder() {
+        // The seed's own PHP example opens a connection per push. Each push here is written only after the one
+        // before it was answered ok, over a new connection, which the node reads on its next loop in turn: every
+        // tab, on whichever loop, must receive them in the order they were answered.
+        String uid = uid();
+        List<WsClient> tabs = tabsOnEveryLoop(uid);
+
+        int pushes = 40;
+        for (int n = 0; n < pushes; n++) {
+            try (LineClient script = LineClient.connect(HOST, ingestPort)) {
+                assertEquals("ok", script.push("{\"uid\":\"" + uid + "\",\"n\":" + n + "}"));
+            }
+        }
+        for (WsClient tab : tabs) {
+            for (int n = 0; n < pushes; n++) {
+                assertEquals("{\"uid\":\"" + uid + "\",\"n\":" + n + "}", Pages.next(tab));
+            }
         }
     }
 

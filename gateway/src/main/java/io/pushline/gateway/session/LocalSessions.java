@@ -204,7 +204,7 @@ public final class LocalSessions implements DeliveryListener {
             }
             for (LoopOutbox box : boxes) {
                 if (anyOn(channels, box.loop())) {
-                    handTo(box, frame, (b, f) -> b.push(channels, f, since));
+                    queueTo(box, frame, (b, f) -> b.push(channels, f, since));
                 }
             }
         });
@@ -214,11 +214,9 @@ public final class LocalSessions implements DeliveryListener {
      * A broadcast for one loop is handed to that loop's outbox; the broker calls it on that loop, and hands the
      * pushes that follow it to the same outbox, after it.
      *
-     * <p>A broadcast for every loop is handed to every loop, which writes it to its own pages, in parallel: one
+     * <p>A broadcast for every loop is queued to every loop, which writes it to its own pages, in parallel: one
      * thread writing to all of them would make half of the writes cross-thread tasks and do every socket write on
-     * one core. The delivering thread's own loop gets it last and at once, not in a task, so that the other loops
-     * start first; a push delivered after the broadcast reaches every loop after it either way (the others' tasks
-     * run in order, and the own outbox keeps its order).
+     * one core.
      */
     @Override
     public void onBroadcast(byte[] line, int loop) {
@@ -232,27 +230,35 @@ public final class LocalSessions implements DeliveryListener {
                 handTo(boxes[loop], frame, (box, f) -> box.broadcast(f, since));
                 return;
             }
-            LoopOutbox own = null;
             for (LoopOutbox box : boxes) {
-                if (box.loop().inEventLoop()) {
-                    own = box;
-                } else {
-                    handTo(box, frame, (b, f) -> b.broadcast(f, since));
-                }
-            }
-            if (own != null) {
-                handTo(own, frame, (b, f) -> b.broadcast(f, since));
+                queueTo(box, frame, (b, f) -> b.broadcast(f, since));
             }
         });
     }
 
-    /** Runs {@code action} on the outbox's loop with a reference to {@code frame} of its own. */
+    /**
+     * Runs {@code action} on the outbox's loop with a reference to {@code frame} of its own: at once when called on
+     * that loop, as a broker that receives on each loop does (its lines for a loop arrive there in order).
+     */
     private static void handTo(LoopOutbox box, TextWebSocketFrame frame, BiConsumer<LoopOutbox, TextWebSocketFrame> action) {
-        TextWebSocketFrame own = frame.retain();
         if (box.loop().inEventLoop()) {
-            action.accept(box, own);
-            return;
+            action.accept(box, frame.retain());
+        } else {
+            queueTo(box, frame, action);
         }
+    }
+
+    /**
+     * Runs {@code action} on the outbox's loop with a reference to {@code frame} of its own, always as a task, also
+     * when called on that loop: for a line a broker delivers once for the whole node, from the publisher's thread.
+     * Run at once on the publisher's own loop, it could overtake a line that another thread published earlier and
+     * queued to that loop, and whose {@code ok} the PHP client had already read: a script that pushed twice, over two
+     * connections read on different loops, had its second push arrive first on that loop's pages
+     * ({@code PushlineContract.pushesAnsweredInTurnOverSeparateConnectionsArriveInThatOrder}). The loop's task queue
+     * is the one order all publishers share.
+     */
+    private static void queueTo(LoopOutbox box, TextWebSocketFrame frame, BiConsumer<LoopOutbox, TextWebSocketFrame> action) {
+        TextWebSocketFrame own = frame.retain();
         try {
             box.loop().execute(() -> action.accept(box, own));
         } catch (RejectedExecutionException e) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.pushline.gateway.session.OnePageGateway.THE_LOOP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** A loop's outbox during a broadcast and at its bounds, on a real one-loop gateway with real WebSocket clients. */
@@ -73,9 +74,9 @@ class LoopOutboxIT {
         CompletableFuture<Long> writtenInTheTask = new CompletableFuture<>();
         loop.execute(() -> {
             long before = sessions.framesDelivered();
-            sessions.onBroadcast(FIRST, DeliveryListener.EVERY_LOOP);
+            sessions.onBroadcast(FIRST, THE_LOOP);
             for (String uid : uids) {
-                sessions.onPush(uid, push(uid, 0, ""), DeliveryListener.EVERY_LOOP);
+                sessions.onPush(uid, push(uid, 0, ""), THE_LOOP);
             }
             writtenInTheTask.complete(sessions.framesDelivered() - before);
         });
@@ -88,7 +89,7 @@ class LoopOutboxIT {
             assertEquals(text(push(uids.get(p), 0, "")), pages.get(p).readFrame(WAIT).text(), "page " + p);
         }
         for (String uid : uids) {
-            sessions.onPush(uid, push(uid, 1, ""), DeliveryListener.EVERY_LOOP);
+            sessions.onPush(uid, push(uid, 1, ""), THE_LOOP);
         }
         for (int p = 0; p < PAGES; p++) {
             assertEquals(text(push(uids.get(p), 1, "")), pages.get(p).readFrame(WAIT).text(), "page " + p);
@@ -108,11 +109,11 @@ class LoopOutboxIT {
         EventLoop loop = sessions.connectionsByUid().next()[0].eventLoop();
 
         loop.execute(() -> {
-            sessions.onBroadcast(FIRST, DeliveryListener.EVERY_LOOP);
-            sessions.onBroadcast(SECOND, DeliveryListener.EVERY_LOOP);
+            sessions.onBroadcast(FIRST, THE_LOOP);
+            sessions.onBroadcast(SECOND, THE_LOOP);
             for (int n = 0; n < perPage; n++) {
                 for (String uid : uids) {
-                    sessions.onPush(uid, push(uid, n, padding), DeliveryListener.EVERY_LOOP);
+                    sessions.onPush(uid, push(uid, n, padding), THE_LOOP);
                 }
             }
         });

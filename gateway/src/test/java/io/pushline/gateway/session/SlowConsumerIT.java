@@ -1,7 +1,6 @@
 package io.pushline.gateway.session;
 
 import io.netty.channel.Channel;
-import io.pushline.broker.DeliveryListener;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.pushline.gateway.session.OnePageGateway.THE_LOOP;
 import static io.pushline.gateway.session.OnePageGateway.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,10 +28,10 @@ class SlowConsumerIT {
             ch.eventLoop().execute(() -> {
                 int pushes = 0; // a small receive window fills at once, then the gateway's buffer passes its limit
                 while (sessions.slowConsumersClosed() == 0 && pushes++ < 10_000) {
-                    sessions.onPush("slow", push, DeliveryListener.EVERY_LOOP);
+                    sessions.onPush("slow", push, THE_LOOP);
                 }
                 for (int i = 0; i < 3; i++) {
-                    sessions.onPush("slow", push, DeliveryListener.EVERY_LOOP);
+                    sessions.onPush("slow", push, THE_LOOP);
                 }
                 countedInTheTask.complete(sessions.slowConsumersClosed());
             });
