@@ -15,6 +15,7 @@ import io.pushline.common.protocol.Replies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -130,7 +131,13 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
             enqueue(ctx, REFUSED);
             return;
         }
-        log.warn("ingest: closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof IOException) {
+            // The client went away: a reset, or (on io_uring, whose writes complete after the read that saw the
+            // FIN) a reply written after it closed, as a PHP script does that writes its line and exits.
+            log.debug("ingest: closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("ingest: closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
         ctx.close();
     }
 

@@ -1,11 +1,17 @@
 package io.pushline.ingest.line;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.pushline.broker.Broker;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,12 +110,21 @@ class PushLineHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /** The events {@code source} logs until {@link #stopCapture}. */
+    private static ListAppender<ILoggingEvent> capture(Class<?> source) {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        ((Logger) LoggerFactory.getLogger(source)).addAppender(logged);
+        return logged;
+    }
+
+    private static void stopCapture(Class<?> source, ListAppender<ILoggingEvent> logged) {
+        ((Logger) LoggerFactory.getLogger(source)).detachAppender(logged);
+    }
+
     @Test
     void aBrokerErrorIsAFailAndTheConnectionStaysUsable() {
-        ch.qos.logback.classic.Logger statsLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(IngestStats.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
-        logged.start();
-        statsLog.addAppender(logged);
+        ListAppender<ILoggingEvent> logged = capture(IngestStats.class);
         try {
             EmbeddedChannel ch = channel(16);
             ch.writeInbound(bytes("{\"uid\":\"a\"}\n"));
@@ -130,7 +145,27 @@ class PushLineHandlerTest {
             assertTrue(logged.list.get(0).getFormattedMessage().contains("Redis down"), logged.list.get(0).getFormattedMessage());
             ch.finishAndReleaseAll();
         } finally {
-            statsLog.detachAppender(logged);
+            stopCapture(IngestStats.class, logged);
+        }
+    }
+
+    @Test
+    void aClientGoneBeforeItsReplyIsClosedQuietlyAndAnythingElseWarns() {
+        ListAppender<ILoggingEvent> logged = capture(PushLineHandler.class);
+        try {
+            // On io_uring a reply written after the client's FIN fails later, as a closed channel: the PHP script
+            // wrote its line and exited. That is how such clients leave, not something to warn about.
+            EmbeddedChannel gone = channel(16);
+            gone.pipeline().fireExceptionCaught(new ClosedChannelException());
+            assertFalse(gone.isActive());
+            assertEquals(List.of(), logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList());
+
+            EmbeddedChannel broken = channel(16);
+            broken.pipeline().fireExceptionCaught(new IllegalStateException("a bug"));
+            assertFalse(broken.isActive());
+            assertEquals(1, logged.list.stream().filter(e -> e.getLevel() == Level.WARN).count(), logged.list.toString());
+        } finally {
+            stopCapture(PushLineHandler.class, logged);
         }
     }
 
