@@ -67,6 +67,14 @@ class StartupErrorsIT {
     }
 
     @Test
+    void anUnknownTransportIsRefusedWithTheChoices() {
+        try (JavaProcess p = pushline("--transport", "kqueue")) {
+            p.awaitLine(Pattern.compile("--transport \\(PUSHLINE_TRANSPORT\\): unknown transport 'kqueue': one of auto, epoll, io_uring, nio"), WAIT);
+            assertEquals(1, p.awaitExit(WAIT));
+        }
+    }
+
+    @Test
     void withJsonLogsEveryLineIsOneJsonObjectWithTheMessage() throws Exception {
         try (JavaProcess p = JavaProcess.start(PushlineMain.class.getName(), List.of("--ws-port", "70000"),
                 Map.of("PUSHLINE_LOG_FORMAT", "json"))) {

@@ -99,7 +99,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         log.info("pushline-gateway listening for WebSockets on {}:{} ({}, node {}, {}, {} transport, {} event loops{})",
                 options.host(), port(), security.tls() ? "wss://" : "ws://", options.nodeId(), broker.describe(),
-                loops.transport().name().toLowerCase(), loops.size(), ownsLoops ? "" : " shared");
+                loops.transport().optionName(), loops.size(), ownsLoops ? "" : " shared");
     }
 
     private void releaseLoops() {

@@ -78,9 +78,9 @@ public final class IngestServer implements AutoCloseable {
             releaseLoops();
             throw e;
         }
-        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections, {}, {} event loops{})",
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections, {}, {} transport, {} event loops{})",
                 options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections(), guard.describe(),
-                loops.size(), ownsLoops ? "" : " shared");
+                loops.transport().optionName(), loops.size(), ownsLoops ? "" : " shared");
     }
 
     private void releaseLoops() {

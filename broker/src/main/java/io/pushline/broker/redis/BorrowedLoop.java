@@ -4,12 +4,10 @@ import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.pushline.common.netty.EventLoops;
-import io.pushline.common.netty.Transport;
 
 import java.util.concurrent.TimeUnit;
 
@@ -19,9 +17,10 @@ import java.util.concurrent.TimeUnit;
  * start threads of its own. Lettuce releases what it allocated when the client shuts down; a borrowed loop is not
  * its to stop, so release leaves it running.
  *
- * <p>Lettuce picks its socket channel class by itself (native epoll when the library loads). Should that ever
- * differ from the node's transport (Lettuce's epoll turned off by a system property, say), a channel could not
- * register on a borrowed loop: Lettuce then gets threads of its own from {@code fallback}, as before lanes existed.
+ * <p>Lettuce picks its socket channel class by itself, once per process ({@link LettuceTransport} points it at the
+ * node's transport). Should that differ from the node's transport (a unix socket on an io_uring node, or an
+ * operator's system property), a channel could not register on a borrowed loop: Lettuce then gets threads of its
+ * own from {@code fallback}, as before lanes existed.
  */
 final class BorrowedLoop implements EventLoopGroupProvider {
 
@@ -37,8 +36,7 @@ final class BorrowedLoop implements EventLoopGroupProvider {
     }
 
     static boolean compatible(EventLoops loops) {
-        boolean lettuceEpoll = EpollSocketChannel.class.equals(Transports.socketChannelClass());
-        return lettuceEpoll == (loops.transport() == Transport.EPOLL);
+        return Transports.socketChannelClass().equals(loops.transport().socketChannel());
     }
 
     /** A loop is a group of one: Lettuce registers every channel of the client with it. */

@@ -698,7 +698,7 @@ public final class RedisBroker implements Broker {
     @Override
     public String describe() {
         return "redis broker (node " + nodeId + ", prefix " + names.prefix() + ", presence ttl " + presenceTtl.toSeconds()
-                + "s, " + lanes.size() + " lanes)";
+                + "s, " + lanes.size() + " lanes on " + (redis.onNodeLoops ? "the node's loops" : "Lettuce's threads") + ")";
     }
 
     /** The publish circuit's state, for metrics and readiness. */

@@ -57,10 +57,13 @@ final class RedisConnections implements AutoCloseable {
     /** Per lane: its command connection. */
     final List<StatefulRedisConnection<String, byte[]>> commands = new ArrayList<>();
     private final RedisURI uri;
+    /** Whether the lanes' connections run on the node's own loops, or on Lettuce's threads (see {@link BorrowedLoop}). */
+    final boolean onNodeLoops;
 
     /** @param loops the node's event loops: one lane per loop */
     RedisConnections(RedisOptions options, EventLoops loops) {
         this.uri = RedisURI.create(options.url());
+        LettuceTransport.follow(loops.transport(), uri.getSocket() != null);
         // The URI's timeout also bounds the connection handshake, which a cold JVM on a busy machine can take
         // longer than a command should: the handshake gets the connect timeout, commands their own (below).
         uri.setTimeout(CONNECT_TIMEOUT);
@@ -70,7 +73,8 @@ final class RedisConnections implements AutoCloseable {
                 .computationThreadPoolSize(1)
                 .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 100, TimeUnit.MILLISECONDS))
                 .build();
-        if (!BorrowedLoop.compatible(loops)) {
+        this.onNodeLoops = BorrowedLoop.compatible(loops);
+        if (!onNodeLoops) {
             log.info("redis: Lettuce's transport ({}) differs from the node's ({}); Lettuce runs on threads of its own",
                     Transports.socketChannelClass().getSimpleName(), loops.transport());
         }

@@ -33,7 +33,11 @@ public final class EventLoops implements AutoCloseable {
     }
 
     public static EventLoops create(int threads, String name) {
-        return new EventLoops(Transport.best(), threads, name);
+        return create(Transport.best(), threads, name);
+    }
+
+    public static EventLoops create(Transport transport, int threads, String name) {
+        return new EventLoops(transport, threads, name);
     }
 
     public Transport transport() {
