@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -204,7 +203,7 @@ public final class LocalSessions implements DeliveryListener {
             }
             for (LoopOutbox box : boxes) {
                 if (anyOn(channels, box.loop())) {
-                    queueTo(box, frame, (b, f) -> b.push(channels, f, since));
+                    handTo(box, frame, (b, f) -> b.push(channels, f, since));
                 }
             }
         });
@@ -214,9 +213,10 @@ public final class LocalSessions implements DeliveryListener {
      * A broadcast for one loop is handed to that loop's outbox; the broker calls it on that loop, and hands the
      * pushes that follow it to the same outbox, after it.
      *
-     * <p>A broadcast for every loop is queued to every loop, which writes it to its own pages, in parallel: one
+     * <p>A broadcast for every loop is handed to every loop, which writes it to its own pages, in parallel: one
      * thread writing to all of them would make half of the writes cross-thread tasks and do every socket write on
-     * one core.
+     * one core. The delivering thread's own loop gets it last, so that the other loops start first; each loop
+     * takes it in turn with the lines handed to it before and after ({@link LoopOutbox#inTurn}).
      */
     @Override
     public void onBroadcast(byte[] line, int loop) {
@@ -230,39 +230,25 @@ public final class LocalSessions implements DeliveryListener {
                 handTo(boxes[loop], frame, (box, f) -> box.broadcast(f, since));
                 return;
             }
+            LoopOutbox own = null;
             for (LoopOutbox box : boxes) {
-                queueTo(box, frame, (b, f) -> b.broadcast(f, since));
+                if (box.loop().inEventLoop()) {
+                    own = box;
+                } else {
+                    handTo(box, frame, (b, f) -> b.broadcast(f, since));
+                }
+            }
+            if (own != null) {
+                handTo(own, frame, (b, f) -> b.broadcast(f, since));
             }
         });
     }
 
-    /**
-     * Runs {@code action} on the outbox's loop with a reference to {@code frame} of its own: at once when called on
-     * that loop, as a broker that receives on each loop does (its lines for a loop arrive there in order).
-     */
+    /** Runs {@code action} on the outbox's loop, in turn, with a reference to {@code frame} of its own. */
     private static void handTo(LoopOutbox box, TextWebSocketFrame frame, BiConsumer<LoopOutbox, TextWebSocketFrame> action) {
-        if (box.loop().inEventLoop()) {
-            action.accept(box, frame.retain());
-        } else {
-            queueTo(box, frame, action);
-        }
-    }
-
-    /**
-     * Runs {@code action} on the outbox's loop with a reference to {@code frame} of its own, always as a task, also
-     * when called on that loop: for a line a broker delivers once for the whole node, from the publisher's thread.
-     * Run at once on the publisher's own loop, it could overtake a line that another thread published earlier and
-     * queued to that loop, and whose {@code ok} the PHP client had already read: a script that pushed twice, over two
-     * connections read on different loops, had its second push arrive first on that loop's pages
-     * ({@code PushlineContract.pushesAnsweredInTurnOverSeparateConnectionsArriveInThatOrder}). The loop's task queue
-     * is the one order all publishers share.
-     */
-    private static void queueTo(LoopOutbox box, TextWebSocketFrame frame, BiConsumer<LoopOutbox, TextWebSocketFrame> action) {
         TextWebSocketFrame own = frame.retain();
-        try {
-            box.loop().execute(() -> action.accept(box, own));
-        } catch (RejectedExecutionException e) {
-            own.release(); // the loop is stopping with the gateway, and its pages with it
+        if (!box.inTurn(() -> action.accept(box, own))) {
+            own.release();
         }
     }
 

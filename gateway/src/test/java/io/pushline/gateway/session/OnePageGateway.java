@@ -16,8 +16,8 @@ final class OnePageGateway implements AutoCloseable {
 
     static final Duration WAIT = Duration.ofSeconds(10);
     /**
-     * The index of a one-loop gateway's loop. Lines delivered for it on it are written at once, as a broker that
-     * receives on each loop (Redis) delivers them; the in-memory broker's lines for every loop wait for a task.
+     * The index of a one-loop gateway's loop: lines delivered for it on it are written at once (nothing else is
+     * queued to it), as a broker that receives on each loop (Redis) delivers them.
      */
     static final int THE_LOOP = 0;
     private static final String HOST = "127.0.0.1";
