@@ -8,6 +8,7 @@
 #   REDIS_SOCKET=/tmp/pushline-redis.sock bench/targets.sh ...   the server reaches Redis over that unix socket
 #                                                                (redis-socket://), and the ceiling is measured over it
 #   SEED=0 bench/targets.sh ...                                  without the seed's runs
+#   PUSHLINE_TRANSPORT=io_uring bench/targets.sh ...             the server on io_uring (docs/configuration.md)
 #
 # Needs: the built jars (./mvnw -q package -DskipTests), redis-server and redis-benchmark on PATH, php for the seed
 # (Debian: php-cli), about 15 minutes for 3 runs. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
@@ -126,7 +127,7 @@ measure() {
 run() {
   local name=$1 run=$2 opts=$3; shift 4
   echo "[targets] run $run of $RUNS: $name" >&2
-  echo "run $run $name: server java $opts -jar $SERVER_JAR (PUSHLINE_REDIS_URL=$REDIS_URL PUSHLINE_REDIS_TIMEOUT=5s); $* --server-pid \$PID --json-only" >> "$OUT/commands.txt"
+  echo "run $run $name: server java $opts -jar $SERVER_JAR (PUSHLINE_REDIS_URL=$REDIS_URL PUSHLINE_REDIS_TIMEOUT=5s PUSHLINE_TRANSPORT=${PUSHLINE_TRANSPORT:-auto}); $* --server-pid \$PID --json-only" >> "$OUT/commands.txt"
   # shellcheck disable=SC2086 # the options are words
   start_server "$OUT/server-$name-$run.log" $opts
   measure "$name-$run" "$RESULTS" -- "$@"
@@ -168,7 +169,7 @@ done
 HALT_POLL=/sys/module/haltpoll/parameters/guest_halt_poll_ns
 HALT_POLL_TEXT=$([ -r "$HALT_POLL" ] && echo "guest halt-polling $(cat "$HALT_POLL") ns" || echo "no guest halt-polling driver")
 SEED_TEXT=$([ "$SEED" = 1 ] && echo "; the seed: $(php -r 'echo "PHP ", PHP_VERSION;')" || echo "")
-echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $HALT_POLL_TEXT; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3) at $REDIS_URL; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$SEED_TEXT; $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
+echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $HALT_POLL_TEXT; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3) at $REDIS_URL; server transport ${PUSHLINE_TRANSPORT:-auto}; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$SEED_TEXT; $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 SEED_ARGS=()
 [ "$SEED" = 1 ] && SEED_ARGS=(--seed "$SEED_RESULTS")
 $BENCH targets --min-runs "$RUNS" "${SEED_ARGS[@]}" "$RESULTS" | tee "$OUT/targets.md"
