@@ -7,6 +7,7 @@ import io.pushline.ingest.IngestServer;
 import io.pushline.testkit.LineClient;
 import io.pushline.testkit.RedisServer;
 import io.pushline.testkit.WsClient;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,11 +139,13 @@ class MultiNodeIT {
         page(gatewayB, uid);
         RedisNames names = options.names();
 
+        // A gateway subscribes a page's uid, then writes its presence: a page may get pushes (the readiness probe
+        // among them, answered ok from the other node's presence) a moment before its node shows in the key.
+        Awaitility.await("both nodes in the uid's presence").atMost(WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> redis.command("ZRANGE", names.presenceKey(uid), "0", "-1"),
+                        nodes -> nodes.contains("gw-a") && nodes.contains("gw-b"));
         String keys = redis.command("KEYS", names.presenceKeyPattern());
-        String nodes = redis.command("ZRANGE", names.presenceKey(uid), "0", "-1");
-
         assertTrue(keys.contains(names.presenceKey(uid)), keys);
-        assertTrue(nodes.contains("gw-a") && nodes.contains("gw-b"), nodes);
     }
 
     @Test
