@@ -4,8 +4,8 @@ import io.pushline.common.netty.Transport;
 
 /**
  * Points Lettuce at the node's transport, so that its connections can run on the node's own loops
- * ({@link BorrowedLoop}). Lettuce picks its socket layer once per process, from two system properties read when it
- * first connects, and prefers epoll whenever both epoll and io_uring load (warning each time it looks). So a node on
+ * ({@link BorrowedLoop}). Lettuce picks its socket layer once per process, from two system properties it reads the
+ * first time it looks for a native transport (its first client), and prefers epoll whenever both epoll and io_uring load (warning each time it looks). So a node on
  * io_uring turns Lettuce's epoll off, and a node on epoll turns Lettuce's io_uring off, which also silences that
  * warning. A property the operator set is left alone.
  *

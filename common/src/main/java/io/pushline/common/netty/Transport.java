@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
 /**
  * The socket layer of a process's event loops. Native epoll where the platform has it (fewer syscalls, no selector
  * garbage), NIO elsewhere; io_uring only when the operator asks for it ({@code --transport io_uring}). io_uring
- * answered 7 to 15% more closed-loop pushes on the benchmark machine (docs/benchmarks.md, seventeenth pass), but
+ * took about 12% less of a node's CPU per push on the benchmark machine (docs/benchmarks.md, seventeenth pass), but
  * it is newer in Netty than epoll and many hosts turn it off (container seccomp profiles, the
  * {@code kernel.io_uring_disabled} sysctl), so it is a choice, not a default that would differ from host to host.
  */
