@@ -29,7 +29,13 @@ final class OnePageGateway implements AutoCloseable {
 
     /** @param receiveBufferBytes the page's socket receive buffer (0: the system's; small: a slow reader) */
     OnePageGateway(GatewayOptions options, String uid, int receiveBufferBytes) {
-        gateway = new GatewayServer(options, EventLoopOptions.of(1), (listener, loops) -> new MemoryBroker(new MemoryHub(), listener));
+        this(options, uid, receiveBufferBytes, "auto");
+    }
+
+    /** @param transport the loop's transport, as {@code --transport} names it */
+    OnePageGateway(GatewayOptions options, String uid, int receiveBufferBytes, String transport) {
+        gateway = new GatewayServer(options, EventLoopOptions.of(1, transport),
+                (listener, loops) -> new MemoryBroker(new MemoryHub(), listener));
         try {
             page = RawWebSocket.connect(HOST, gateway.port(), "/?uid=" + uid, receiveBufferBytes);
             Awaitility.await("page bound").atMost(WAIT).until(() -> gateway.sessions().connections() == 1);
