@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,6 +51,7 @@ final class FakePushServer implements AutoCloseable {
   private final Map<String, Set<Channel>> byUid = new ConcurrentHashMap<>();
   private final Set<Channel> all = ConcurrentHashMap.newKeySet();
   private final AtomicLong pushes = new AtomicLong();
+  private final AtomicInteger ingestConnections = new AtomicInteger();
   private volatile int dropEvery;
 
   FakePushServer() throws InterruptedException {
@@ -73,6 +75,7 @@ final class FakePushServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            ingestConnections.incrementAndGet();
             ch.pipeline().addLast(new LineBasedFrameDecoder(1 << 20), new IngestHandler());
           }
         }).bind(new InetSocketAddress("127.0.0.1", ingestPort)).sync().channel();
@@ -104,6 +107,11 @@ final class FakePushServer implements AutoCloseable {
 
   String ingest() {
     return "127.0.0.1:" + ingestPort();
+  }
+
+  /** Ingest connections accepted so far. */
+  int ingestConnections() {
+    return ingestConnections.get();
   }
 
   void dropEvery(int n) {

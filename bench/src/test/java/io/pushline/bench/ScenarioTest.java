@@ -80,6 +80,34 @@ class ScenarioTest {
   }
 
   @Test
+  void throughputWithAConnectionPerPush() {
+    int before = server.ingestConnections();
+    BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "20", "--pushers", "3", "--connect-per-push", "--duration", "700ms", "--warmup", "200ms");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    long sent = j.get("sent").asLong();
+    assertTrue(j.get("acks").asLong() > 0, r::toString);
+    assertTrue(j.get("connectPerPush").asBoolean(), r::toString);
+    assertEquals(0, j.get("connectFailures").asLong(), r::toString);
+    assertEquals(0, j.get("closedBeforeReply").asLong(), r::toString);
+    assertEquals(0, j.get("lost").asLong(), r::toString);
+    assertEquals(0, j.get("unanswered").asLong(), r::toString);
+    assertEquals(sent, j.get("ackedOk").asLong(), r::toString);
+    assertEquals(sent, j.get("delivered").asLong(), r::toString);
+    // the registration check shares connections; every push has one of its own
+    assertTrue(server.ingestConnections() - before >= sent, () -> (server.ingestConnections() - before)
+        + " ingest connections for " + sent + " pushes\n" + r);
+    assertTrue(r.out().contains("a connection per push"), r::toString);
+
+    BenchRun windowed = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--connect-per-push", "--window", "4");
+    assertEquals(BenchMain.EXIT_FAILED, windowed.exitCode(), windowed::toString);
+    assertTrue(windowed.err().contains("--connect-per-push") && windowed.err().contains("--window 1"),
+        windowed::toString);
+  }
+
+  @Test
   void throughputCountsLostPushes() {
     try (FakePushServer lossy = newServer()) {
       lossy.dropEvery(10);

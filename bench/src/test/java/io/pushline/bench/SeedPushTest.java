@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -125,11 +126,14 @@ class SeedPushTest {
   }
 
   @Test
-  void theBenchMeasuresItClosedLoopAndPipelined() {
-    for (String window : List.of("1", "16")) {
-      BenchRun r = BenchRun.of("throughput", "--ws", "ws://" + HOST + ":" + wsPort + "/", "--ingest",
-          HOST + ":" + textPort, "--clients", "50", "--pushers", "4", "--window", window, "--duration", "1s",
-          "--warmup", "300ms", "--server-pid", Long.toString(seed.pid()), "--json-only");
+  void theBenchMeasuresItClosedLoopPipelinedAndAConnectionPerPush() {
+    for (List<String> mode : List.of(List.of("--window", "1"), List.of("--window", "16"),
+        List.of("--connect-per-push"))) {
+      List<String> args = new ArrayList<>(List.of("throughput", "--ws", "ws://" + HOST + ":" + wsPort + "/",
+          "--ingest", HOST + ":" + textPort, "--clients", "50", "--pushers", "4", "--duration", "1s",
+          "--warmup", "300ms", "--server-pid", Long.toString(seed.pid()), "--json-only"));
+      args.addAll(mode);
+      BenchRun r = BenchRun.of(args.toArray(String[]::new));
       assertEquals(0, r.exitCode(), r::toString);
       JsonNode j = r.json();
       assertTrue(j.get("acks").asLong() > 0, r::toString);

@@ -1,9 +1,14 @@
 package io.pushline.bench.scenario;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.Durations;
@@ -57,6 +62,11 @@ public final class ThroughputCommand extends ScenarioCommand {
   @Option(names = "--window", defaultValue = "1", paramLabel = "W",
       description = "Lines in flight per ingest connection; 1 = closed loop (default: ${DEFAULT-VALUE}).")
   int window;
+
+  @Option(names = "--connect-per-push",
+      description = "Open a new ingest connection for every push, as the seed's PHP example does: connect, write the "
+          + "line, read the reply, close. Needs --window 1; latencies then start when the connect starts.")
+  boolean connectPerPush;
 
   @Option(names = "--duration", defaultValue = "10s", paramLabel = "DURATION",
       description = "Measured interval (default: ${DEFAULT-VALUE}).")
@@ -147,12 +157,8 @@ public final class ThroughputCommand extends ScenarioCommand {
     }
   }
 
-  /** One ingest connection keeping {@code window} lines in flight. */
-  final class Pusher extends IngestHandler {
-    private final long[] ringSeq = new long[window];
-    private final long[] ringT = new long[window];
-    private int head;
-    private int size;
+  /** What one pusher counts, whichever way it reaches the ingest port. */
+  final class Tally {
     long sent;
     long okTotal;
     long okInWindow;
@@ -162,40 +168,12 @@ public final class ThroughputCommand extends ScenarioCommand {
     final Histogram latency = Report.newNanosHistogram();
     final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-    void start() {
-      long now = System.nanoTime();
-      for (int i = 0; i < window; i++) {
-        send(now);
-      }
-      ctx.flush();
-    }
-
-    private void send(long now) {
-      long seq = seqGen.getAndIncrement();
-      int uid = (int) (seq % clients);
-      ByteBuf line = PushLines.data(ctx.alloc(), uid, seq, now - timeline.origin, payloadBytes);
-      ctx.write(line, ctx.voidPromise());
-      int tail = head + size;
-      if (tail >= window) {
-        tail -= window;
-      }
-      ringSeq[tail] = seq;
-      ringT[tail] = now;
-      size++;
-      sent++;
-    }
-
-    @Override
-    protected void onReply(Reply reply) {
-      long now = System.nanoTime();
-      if (size == 0) {
-        otherReplies++; // a reply nobody asked for
-        return;
-      }
-      long seq = ringSeq[head];
-      long t = ringT[head];
-      head = head + 1 == window ? 0 : head + 1;
-      size--;
+    /**
+     * Counts the reply to push {@code seq}, started at {@code t}.
+     *
+     * @return whether the run still wants pushes
+     */
+    boolean count(long seq, long t, IngestHandler.Reply reply, long now) {
       Timeline tl = timeline;
       boolean inWindow = now - tl.measureStart >= 0 && now - tl.measureEnd < 0;
       if (inWindow) {
@@ -218,27 +196,198 @@ public final class ThroughputCommand extends ScenarioCommand {
         default:
           otherReplies++;
       }
-      if (now - tl.measureEnd < 0) {
+      return now - tl.measureEnd < 0;
+    }
+
+    /** Writes push {@code seq}, started at {@code t}, without flushing. */
+    void write(ChannelHandlerContext ctx, long seq, long t) {
+      ByteBuf line = PushLines.data(ctx.alloc(), (int) (seq % clients), seq, t - timeline.origin, payloadBytes);
+      ctx.write(line, ctx.voidPromise());
+      sent++;
+    }
+  }
+
+  /** A pusher: one tally. */
+  interface Pusher {
+    Tally tally();
+
+    /** Starts pushing, on the pusher's event loop. */
+    void start();
+
+    /** Pushes written and not answered yet. */
+    int outstanding();
+  }
+
+  /** One ingest connection keeping {@code window} lines in flight. */
+  final class WindowPusher extends IngestHandler implements Pusher {
+    private final Tally tally = new Tally();
+    private final long[] ringSeq = new long[window];
+    private final long[] ringT = new long[window];
+    private int head;
+    private int size;
+
+    @Override
+    public Tally tally() {
+      return tally;
+    }
+
+    @Override
+    public void start() {
+      ctx.executor().execute(() -> {
+        long now = System.nanoTime();
+        for (int i = 0; i < window; i++) {
+          send(now);
+        }
+        ctx.flush();
+      });
+    }
+
+    private void send(long now) {
+      long seq = seqGen.getAndIncrement();
+      tally.write(ctx, seq, now);
+      int tail = head + size;
+      if (tail >= window) {
+        tail -= window;
+      }
+      ringSeq[tail] = seq;
+      ringT[tail] = now;
+      size++;
+    }
+
+    @Override
+    protected void onReply(Reply reply) {
+      long now = System.nanoTime();
+      if (size == 0) {
+        tally.otherReplies++; // a reply nobody asked for
+        return;
+      }
+      long seq = ringSeq[head];
+      long t = ringT[head];
+      head = head + 1 == window ? 0 : head + 1;
+      size--;
+      if (tally.count(seq, t, reply, now)) {
         send(now);
       } else if (size == 0) {
-        drained.complete(null);
+        tally.drained.complete(null);
       }
     }
 
-    int outstanding() {
+    @Override
+    public int outstanding() {
       return size;
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      drained.completeExceptionally(new IllegalStateException("ingest " + server.ingest + " closed a pusher connection"));
+      tally.drained.completeExceptionally(
+          new IllegalStateException("ingest " + server.ingest + " closed a pusher connection"));
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      drained.completeExceptionally(new IllegalStateException("ingest " + server.ingest + ": "
+      tally.drained.completeExceptionally(new IllegalStateException("ingest " + server.ingest + ": "
           + Reachability.describe(cause)));
       ctx.close();
+    }
+  }
+
+  /**
+   * A pusher that opens a connection for every push, as the seed's PHP example does: connect, write the line, read
+   * the reply, close. Its latency starts when the connect starts, where a PHP script's push starts.
+   */
+  final class ConnectingPusher implements Pusher {
+    private final Tally tally = new Tally();
+    private final Bootstrap bootstrap;
+    private final EventLoop loop;
+    private long seq;
+    private long started;
+    private boolean inFlight;
+    long connectFailures;
+    long closedBeforeReply;
+    String lastError;
+
+    ConnectingPusher(Transport transport, EventLoop loop) {
+      this.loop = loop;
+      this.bootstrap = new Bootstrap()
+          .group(loop)
+          .channel(transport.socketChannel())
+          .option(ChannelOption.TCP_NODELAY, true)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) common.connectTimeout.toMillis())
+          .handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              ch.pipeline().addLast(new OnePush());
+            }
+          });
+    }
+
+    @Override
+    public Tally tally() {
+      return tally;
+    }
+
+    @Override
+    public void start() {
+      loop.execute(this::next);
+    }
+
+    @Override
+    public int outstanding() {
+      return inFlight ? 1 : 0;
+    }
+
+    private void next() {
+      long now = System.nanoTime();
+      if (now - timeline.measureEnd >= 0) {
+        tally.drained.complete(null);
+        return;
+      }
+      started = now;
+      bootstrap.connect(server.ingest.toAddress()).addListener((ChannelFuture f) -> {
+        if (!f.isSuccess()) {
+          // a PHP script's stream_socket_client() fails here; the next push tries again after a breath
+          connectFailures++;
+          lastError = Reachability.describe(f.cause());
+          loop.schedule(this::next, 1, TimeUnit.MILLISECONDS);
+        }
+      });
+    }
+
+    /** The handler of one push's connection. */
+    private final class OnePush extends IngestHandler {
+      @Override
+      public void channelActive(ChannelHandlerContext ctx) {
+        seq = seqGen.getAndIncrement();
+        inFlight = true;
+        tally.write(ctx, seq, started);
+        ctx.flush();
+      }
+
+      @Override
+      protected void onReply(Reply reply) {
+        if (!inFlight) {
+          tally.otherReplies++;
+          return;
+        }
+        inFlight = false;
+        tally.count(seq, started, reply, System.nanoTime());
+        ctx.close();
+      }
+
+      @Override
+      public void channelInactive(ChannelHandlerContext ctx) {
+        if (inFlight) {
+          inFlight = false;
+          closedBeforeReply++;
+        }
+        next();
+      }
+
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        lastError = Reachability.describe(cause);
+        ctx.close();
+      }
     }
   }
 
@@ -248,6 +397,9 @@ public final class ThroughputCommand extends ScenarioCommand {
     checkPositive("--clients", clients);
     checkPositive("--pushers", pushers);
     checkPositive("--window", window);
+    if (connectPerPush && window != 1) {
+      throw new BenchException("--connect-per-push writes one line per connection: it needs --window 1, not " + window);
+    }
     checkPositive("--duration", duration.toNanos());
     checkPositive("--payload-bytes", payloadBytes);
     if (payloadBytes > PushLines.MAX_PAYLOAD) {
@@ -261,6 +413,7 @@ public final class ThroughputCommand extends ScenarioCommand {
     WsClients ws = null;
     List<Pusher> ps = new ArrayList<>();
     List<Channel> channels = new ArrayList<>();
+    List<ConnectingPusher> connecting = new ArrayList<>();
     Report report = new Report("throughput");
     try {
       ws = newClients(transport, clientGroup, wsUri, common, 0, List.of(), this::onFrame);
@@ -273,19 +426,24 @@ public final class ThroughputCommand extends ScenarioCommand {
         progress("all %d uids registered (%d probes, %.3f s)", clients, reg.probes(), registrationNanos / 1e9);
       }
       for (int i = 0; i < pushers; i++) {
-        Pusher p = new Pusher();
-        channels.add(IngestHandler.connect(transport, pusherGroup, server.ingest, p, common.connectTimeout.toMillis()));
-        ps.add(p);
+        if (connectPerPush) {
+          ConnectingPusher p = new ConnectingPusher(transport, pusherGroup.next());
+          connecting.add(p);
+          ps.add(p);
+        } else {
+          WindowPusher p = new WindowPusher();
+          channels.add(IngestHandler.connect(transport, pusherGroup, server.ingest, p, common.connectTimeout.toMillis()));
+          ps.add(p);
+        }
       }
-      progress("%d pushers x window %d: warm-up %s, then measuring %s", pushers, window,
-          Durations.format(warmup), Durations.format(duration));
+      progress("%d pushers x %s: warm-up %s, then measuring %s", pushers,
+          connectPerPush ? "a connection per push" : "window " + window, Durations.format(warmup),
+          Durations.format(duration));
       long origin = System.nanoTime();
       long measureStart = origin + warmup.toNanos();
       long measureEnd = measureStart + duration.toNanos();
       timeline = new Timeline(origin, measureStart, measureEnd);
-      for (int i = 0; i < ps.size(); i++) {
-        channels.get(i).eventLoop().execute(ps.get(i)::start);
-      }
+      ps.forEach(Pusher::start);
       Loops.sleepUntil(measureStart);
       long[] gc0 = ProcMetrics.gcTotals();
       long cpu0 = ProcMetrics.selfCpuNanos();
@@ -306,7 +464,7 @@ public final class ThroughputCommand extends ScenarioCommand {
       String pusherError = null;
       for (Pusher p : ps) {
         try {
-          p.drained.get(Math.max(1, drainDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          p.tally().drained.get(Math.max(1, drainDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
           break;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -331,13 +489,22 @@ public final class ThroughputCommand extends ScenarioCommand {
       long unanswered = 0;
       Histogram latency = Report.newNanosHistogram();
       for (Pusher p : ps) {
-        okInWindow += p.okInWindow;
-        failInWindow += p.failInWindow;
-        failTotal += p.failTotal;
-        okTotal += p.okTotal;
-        other += p.otherReplies;
+        Tally t = p.tally();
+        okInWindow += t.okInWindow;
+        failInWindow += t.failInWindow;
+        failTotal += t.failTotal;
+        okTotal += t.okTotal;
+        other += t.otherReplies;
         unanswered += p.outstanding();
-        latency.add(p.latency);
+        latency.add(t.latency);
+      }
+      long connectFailures = 0;
+      long closedBeforeReply = 0;
+      String connectError = null;
+      for (ConnectingPusher p : connecting) {
+        connectFailures += p.connectFailures;
+        closedBeforeReply += p.closedBeforeReply;
+        connectError = p.lastError != null ? p.lastError : connectError;
       }
       long framesInWindow = 0;
       long frames = 0;
@@ -363,6 +530,14 @@ public final class ThroughputCommand extends ScenarioCommand {
       j.put("clients", clients);
       j.put("pushers", pushers);
       j.put("window", window);
+      j.put("connectPerPush", connectPerPush);
+      if (connectPerPush) {
+        j.put("connectFailures", connectFailures);
+        j.put("closedBeforeReply", closedBeforeReply);
+        if (connectError != null) {
+          j.put("connectError", connectError);
+        }
+      }
       j.put("pusherThreads", pusherThreads);
       j.put("payloadBytes", payloadBytes);
       j.put("warmupS", Report.round3(warmup.toNanos() / 1e9));
@@ -401,15 +576,20 @@ public final class ThroughputCommand extends ScenarioCommand {
         j.put("error", pusherError);
       }
 
-      report.line("throughput: %d clients, %d pushers x window %d, %d-byte lines, %s measured after %s warm-up "
-          + "(%s, %d client / %d pusher threads)", clients, pushers, window, payloadBytes, Durations.format(duration),
+      report.line("throughput: %d clients, %d pushers x %s, %d-byte lines, %s measured after %s warm-up "
+          + "(%s, %d client / %d pusher threads)", clients, pushers,
+          connectPerPush ? "a connection per push" : "window " + window, payloadBytes, Durations.format(duration),
           Durations.format(warmup), transport.name(), common.clientThreads, pusherThreads);
       report.line("  acks/s          %,.1f  (%,d ok replies in %.3f s)", acksPerSec, okInWindow, secs);
       report.line("  frames/s        %,.1f  (%,d frames received)", framesPerSec, framesInWindow);
       report.line("  fails %d, lost %d (grace %s), duplicates %d, unexpected %d, misrouted %d, unanswered %d",
           failTotal, lost, Durations.format(grace), tracker.duplicates(), tracker.unexpected(seqLimit), misrouted,
           unanswered);
-      report.line("  reply latency   %s", Report.latencyText(latency));
+      if (connectPerPush) {
+        report.line("  connects failed %d, closed before the reply %d%s", connectFailures, closedBeforeReply,
+            connectError == null ? "" : " (last: " + connectError + ")");
+      }
+      report.line("  reply latency   %s%s", Report.latencyText(latency), connectPerPush ? " (from the connect)" : "");
       report.line("  delivery latency %s", Report.latencyText(delivery));
       report.line("  generator CPU   %.1f%% of one core (%d cores), %d GC pauses / %d ms%s", cpu,
           Runtime.getRuntime().availableProcessors(), gc1[0] - gc0[0], gc1[1] - gc0[1],
