@@ -8,7 +8,7 @@
  * fail\n when u1 has no page here. Workerman itself comes from Packagist, which these machines cannot reach, so this
  * file does what Workerman's select() event loop does for push.php (one fwrite per frame and per reply, a whole
  * json_decode per line, the send buffer bounded as Workerman's maxSendBufferSize) and nothing more. It lets the
- * bench measure the seed's design on the same machine, in the same run, as Pushline (bench/seed.sh and
+ * bench measure the seed's design on the same machine, in the same run, as Pushline (bench/targets.sh and
  * docs/benchmarks.md). It is not a server to deploy: no origin check, no heartbeat, no limits beyond the bounds below.
  *
  *   php bench/seed/push.php [--host 127.0.0.1] [--ws-port 1234] [--text-port 5678]

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.channel.uring.IoUring;
 import io.pushline.testkit.JavaProcess;
 import java.io.File;
 import java.io.IOException;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Each scenario, briefly, against the in-test fake server. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -79,13 +82,21 @@ class ScenarioTest {
     assertEquals("query", j.get("uidMode").asText());
   }
 
-  @Test
-  void throughputWithAConnectionPerPush() {
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "io_uring"})
+  void throughputWithAConnectionPerPush(String transport) {
+    if (transport.equals("io_uring")) {
+      Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring is not available: " + IoUring.unavailabilityCause());
+    }
     int before = server.ingestConnections();
     BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
-        "--clients", "20", "--pushers", "3", "--connect-per-push", "--duration", "700ms", "--warmup", "200ms");
+        "--clients", "20", "--pushers", "3", "--connect-per-push", "--duration", "700ms", "--warmup", "200ms",
+        "--transport", transport);
     assertEquals(0, r.exitCode(), r::toString);
     JsonNode j = r.json();
+    if (!transport.equals("auto")) {
+      assertEquals(transport, j.get("transport").asText(), r::toString);
+    }
     long sent = j.get("sent").asLong();
     assertTrue(j.get("acks").asLong() > 0, r::toString);
     assertTrue(j.get("connectPerPush").asBoolean(), r::toString);

@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 /** Options shared by the scenarios that open WebSocket clients. */
 public final class CommonOptions {
 
-  @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|epoll|nio",
-      description = "Netty transport: native epoll when its library loads, else NIO (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|epoll|io_uring|nio",
+      description = "Netty transport: auto = native epoll when its library loads, else NIO; io_uring only when "
+          + "asked for (default: ${DEFAULT-VALUE}).")
   Transport.Kind transport;
 
   @Option(names = "--client-threads", defaultValue = "1", paramLabel = "N",
