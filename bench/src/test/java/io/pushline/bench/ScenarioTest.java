@@ -186,6 +186,26 @@ class ScenarioTest {
   }
 
   @Test
+  void latencyWithAConnectionPerPush() {
+    int before = server.ingestConnections();
+    BenchRun r = BenchRun.of("latency", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+        "--clients", "20", "--connect-per-push", "--rate", "500", "--duration", "1s", "--warmup", "200ms");
+    assertEquals(0, r.exitCode(), r::toString);
+    JsonNode j = r.json();
+    assertTrue(j.get("connectPerPush").asBoolean(), r::toString);
+    assertEquals(500, j.get("count").asLong(), r::toString);
+    assertEquals(0, j.get("fails").asLong(), r::toString);
+    assertEquals(0, j.get("lost").asLong(), r::toString);
+    assertEquals(0, j.get("skipped").asLong(), r::toString);
+    assertEquals(0, j.get("unanswered").asLong(), r::toString);
+    assertEquals(0, j.get("connectFailures").asLong(), r::toString);
+    assertEquals(0, j.get("closedBeforeReply").asLong(), r::toString);
+    assertEquals(j.get("sent").asLong(), j.get("ackedOk").asLong(), r::toString);
+    assertTrue(j.get("replyLatencyMs").get("p50").asDouble() > 0, r::toString);
+    assertTrue(server.ingestConnections() - before >= j.get("sent").asLong(), r::toString);
+  }
+
+  @Test
   void latencyCanKeepTheSendersDefaultTimerSlack() {
     BenchRun r = BenchRun.of("latency", "--ws", server.wsUrl(), "--ingest", server.ingest(),
         "--clients", "5", "--pushers", "1", "--rate", "500", "--duration", "200ms", "--warmup", "100ms",

@@ -1,9 +1,12 @@
 package io.pushline.bench.scenario;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
@@ -41,7 +44,8 @@ import picocli.CommandLine.Option;
     description = {
         "Open-loop latency at a fixed rate, coordinated-omission corrected: p50..max push -> frame.",
         "Connects N WebSocket clients, checks their registration, then writes pushes at a fixed --rate (open loop, "
-            + "pipelined over --pushers ingest connections, round-robin over the uids) for --warmup + --duration. "
+            + "pipelined over --pushers ingest connections or, with --connect-per-push, a new connection each; "
+            + "round-robin over the uids) for --warmup + --duration. "
             + "Latency = frame received by the client - INTENDED send time of the push (coordinated-omission "
             + "corrected); only pushes scheduled after the warm-up are recorded.",
         "Prints a summary and one JSON line {\"scenario\":\"latency\",...}."})
@@ -69,6 +73,12 @@ public final class LatencyCommand extends ScenarioCommand {
       description = "Ingest connections the pushes are spread over (pipelined) (default: ${DEFAULT-VALUE}).")
   int pushers;
 
+  @Option(names = "--connect-per-push",
+      description = "Open a new ingest connection for every push at its intended time, as the seed's PHP example "
+          + "does (connect, write the line, read the reply, close), instead of spreading the pushes over --pushers "
+          + "connections; --max-outstanding then bounds the connections in flight.")
+  boolean connectPerPush;
+
   @Option(names = "--duration", defaultValue = "10s", paramLabel = "DURATION",
       description = "Measured interval (default: ${DEFAULT-VALUE}).")
   Duration duration;
@@ -87,8 +97,8 @@ public final class LatencyCommand extends ScenarioCommand {
   Duration grace;
 
   @Option(names = "--max-outstanding", defaultValue = "1000000", paramLabel = "N",
-      description = "Unanswered lines per ingest connection above which the generator skips a push and counts it "
-          + "as 'skipped' (default: ${DEFAULT-VALUE}).")
+      description = "Unanswered lines per ingest connection (with --connect-per-push: connections in flight) above "
+          + "which the generator skips a push and counts it as 'skipped' (default: ${DEFAULT-VALUE}).")
   int maxOutstanding;
 
   @Option(names = "--timer-slack", defaultValue = "1", paramLabel = "NANOS",
@@ -137,12 +147,8 @@ public final class LatencyCommand extends ScenarioCommand {
     }
   }
 
-  /** One pipelined ingest connection; all of them live on the sender's event loop. */
-  final class Pusher extends IngestHandler {
-    private long[] ringSeq = new long[1024];
-    private long[] ringT = new long[1024];
-    private int head;
-    private int size;
+  /** What the pushes of one lane got back; touched only on the sender's event loop. */
+  final class Counts {
     long ok;
     long fails;
     long other;
@@ -150,9 +156,49 @@ public final class LatencyCommand extends ScenarioCommand {
     final Histogram replyLatency = Report.newNanosHistogram();
     String error;
 
-    boolean send(long seq, long intended) {
+    void reply(long seq, long intended, IngestHandler.Reply reply, long now) {
+      outstanding.decrementAndGet();
+      if (seq >= warmupCount) {
+        Report.record(replyLatency, now - intended);
+      }
+      if (reply == IngestHandler.Reply.OK) {
+        ok++;
+        tracker.acked(seq);
+      } else if (reply == IngestHandler.Reply.FAIL) {
+        fails++;
+      } else {
+        other++;
+      }
+    }
+  }
+
+  /** Where the sender writes a push: a pipelined connection, or a new connection per push. */
+  interface Lane {
+    /** Writes push {@code seq} due at {@code intended}; false when it was skipped (too many unanswered). */
+    boolean send(long seq, long intended);
+
+    void flush();
+
+    Counts counts();
+  }
+
+  /** One pipelined ingest connection; all of them live on the sender's event loop. */
+  final class Pusher extends IngestHandler implements Lane {
+    private final Counts counts = new Counts();
+    private long[] ringSeq = new long[1024];
+    private long[] ringT = new long[1024];
+    private int head;
+    private int size;
+
+    @Override
+    public Counts counts() {
+      return counts;
+    }
+
+    @Override
+    public boolean send(long seq, long intended) {
       if (size >= maxOutstanding) {
-        skipped++;
+        counts.skipped++;
         return false;
       }
       if (size == ringSeq.length) {
@@ -185,49 +231,134 @@ public final class LatencyCommand extends ScenarioCommand {
     protected void onReply(Reply reply) {
       long now = System.nanoTime();
       if (size == 0) {
-        other++;
+        counts.other++;
         return;
       }
       long seq = ringSeq[head];
       long intended = ringT[head];
       head = (head + 1) & (ringSeq.length - 1);
       size--;
-      outstanding.decrementAndGet();
-      if (seq >= warmupCount) {
-        Report.record(replyLatency, now - intended);
-      }
-      if (reply == Reply.OK) {
-        ok++;
-        tracker.acked(seq);
-      } else if (reply == Reply.FAIL) {
-        fails++;
-      } else {
-        other++;
-      }
+      counts.reply(seq, intended, reply, now);
     }
 
-    void flush() {
+    @Override
+    public void flush() {
       ctx.flush();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (error == null) {
-        error = "ingest " + server.ingest + " closed a pusher connection";
+      if (counts.error == null) {
+        counts.error = "ingest " + server.ingest + " closed a pusher connection";
       }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      error = "ingest " + server.ingest + ": " + Reachability.describe(cause);
+      counts.error = "ingest " + server.ingest + ": " + Reachability.describe(cause);
       ctx.close();
+    }
+  }
+
+  /**
+   * A new ingest connection for every push, opened at the push's intended time, as a PHP script that pushes does:
+   * connect, write the line, read the reply, close. As many are in flight as the rate and the server make it, at
+   * most {@code --max-outstanding}.
+   */
+  final class ConnectingPusher implements Lane {
+    private final Counts counts = new Counts();
+    private final Bootstrap bootstrap;
+    private int inFlight;
+    long connectFailures;
+    long closedBeforeReply;
+
+    ConnectingPusher(Transport transport, EventLoop loop) {
+      this.bootstrap = new Bootstrap()
+          .group(loop)
+          .channel(transport.socketChannel())
+          .option(ChannelOption.TCP_NODELAY, true)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) common.connectTimeout.toMillis());
+    }
+
+    @Override
+    public Counts counts() {
+      return counts;
+    }
+
+    @Override
+    public boolean send(long seq, long intended) {
+      if (inFlight >= maxOutstanding) {
+        counts.skipped++;
+        return false;
+      }
+      inFlight++;
+      outstanding.incrementAndGet();
+      bootstrap.clone().handler(new OnePush(seq, intended)).connect(server.ingest.toAddress())
+          .addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+              connectFailures++;
+              counts.error = "cannot connect to ingest port " + server.ingest + ": " + Reachability.describe(f.cause());
+              inFlight--;
+              outstanding.decrementAndGet();
+            }
+          });
+      return true;
+    }
+
+    @Override
+    public void flush() {
+      // each connection flushes its line as soon as it is connected
+    }
+
+    /** One push's connection. */
+    private final class OnePush extends IngestHandler {
+      private final long seq;
+      private final long intended;
+      private boolean answered;
+
+      OnePush(long seq, long intended) {
+        this.seq = seq;
+        this.intended = intended;
+      }
+
+      @Override
+      public void channelActive(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(PushLines.data(ctx.alloc(), (int) (seq % clients), seq, intended - origin, payloadBytes),
+            ctx.voidPromise());
+      }
+
+      @Override
+      protected void onReply(Reply reply) {
+        if (answered) {
+          counts.other++;
+          return;
+        }
+        answered = true;
+        counts.reply(seq, intended, reply, System.nanoTime());
+        ctx.close();
+      }
+
+      @Override
+      public void channelInactive(ChannelHandlerContext ctx) {
+        inFlight--;
+        if (!answered) {
+          closedBeforeReply++;
+          outstanding.decrementAndGet();
+        }
+      }
+
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        counts.error = "ingest " + server.ingest + ": " + Reachability.describe(cause);
+        ctx.close();
+      }
     }
   }
 
   /** Writes pushes on their timeline; runs on the single pusher event loop and reschedules itself. */
   final class Sender implements Runnable {
     private static final int MAX_BATCH = 4096;
-    private final Pusher[] ps;
+    private final Lane[] ps;
     private final EventLoop loop;
     private final long start;
     private final long total;
@@ -238,7 +369,7 @@ public final class LatencyCommand extends ScenarioCommand {
     long maxLagNanos;
     final Histogram lag = Report.newNanosHistogram();
 
-    Sender(Pusher[] ps, EventLoop loop, long start, long total) {
+    Sender(Lane[] ps, EventLoop loop, long start, long total) {
       this.ps = ps;
       this.loop = loop;
       this.start = start;
@@ -269,7 +400,7 @@ public final class LatencyCommand extends ScenarioCommand {
         }
         sent++;
       }
-      for (Pusher p : ps) {
+      for (Lane p : ps) {
         p.flush();
       }
       if (sent < total) {
@@ -325,15 +456,23 @@ public final class LatencyCommand extends ScenarioCommand {
             common.setupTimeout.toMillis());
         progress("all %d uids registered (%d probes, %.3f s)", clients, reg.probes(), reg.elapsedNanos() / 1e9);
       }
-      Pusher[] ps = new Pusher[pushers];
-      for (int i = 0; i < pushers; i++) {
-        ps[i] = new Pusher();
-        channels[i] = IngestHandler.connect(transport, loop, server.ingest, ps[i], common.connectTimeout.toMillis());
+      ConnectingPusher connecting = connectPerPush ? new ConnectingPusher(transport, loop) : null;
+      Lane[] ps;
+      if (connectPerPush) {
+        ps = new Lane[] {connecting};
+      } else {
+        ps = new Lane[pushers];
+        for (int i = 0; i < pushers; i++) {
+          Pusher p = new Pusher();
+          channels[i] = IngestHandler.connect(transport, loop, server.ingest, p, common.connectTimeout.toMillis());
+          ps[i] = p;
+        }
       }
       long warm = (long) Math.ceil(warmup.toNanos() / 1e9 * rate);
       long measured = Math.max(1, (long) Math.floor(duration.toNanos() / 1e9 * rate));
-      progress("open loop at %.0f pushes/s over %d pushers: warm-up %s, then measuring %s", rate, pushers,
-          Durations.format(warmup), Durations.format(duration));
+      progress("open loop at %.0f pushes/s over %s: warm-up %s, then measuring %s", rate,
+          connectPerPush ? "a connection per push" : pushers + " pushers", Durations.format(warmup),
+          Durations.format(duration));
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
       origin = start;
       warmupCount = warm;
@@ -379,14 +518,15 @@ public final class LatencyCommand extends ScenarioCommand {
       long other = 0;
       long skipped = 0;
       String error = null;
-      for (Pusher p : ps) {
-        reply.add(p.replyLatency);
-        ok += p.ok;
-        fails += p.fails;
-        other += p.other;
-        skipped += p.skipped;
+      for (Lane p : ps) {
+        Counts c = p.counts();
+        reply.add(c.replyLatency);
+        ok += c.ok;
+        fails += c.fails;
+        other += c.other;
+        skipped += c.skipped;
         if (error == null) {
-          error = p.error;
+          error = c.error;
         }
       }
       long lost = tracker.lost(seqLimit);
@@ -402,7 +542,12 @@ public final class LatencyCommand extends ScenarioCommand {
       j.put("clients", clients);
       j.put("idleClients", idleClients);
       j.put("idleDropped", idle == null ? 0 : idle.droppedCount());
-      j.put("pushers", pushers);
+      j.put("pushers", connectPerPush ? 0 : pushers);
+      j.put("connectPerPush", connectPerPush);
+      if (connectPerPush) {
+        j.put("connectFailures", connecting.connectFailures);
+        j.put("closedBeforeReply", connecting.closedBeforeReply);
+      }
       j.put("payloadBytes", payloadBytes);
       j.put("warmupS", Report.round3(warmup.toNanos() / 1e9));
       j.put("durationS", Report.round3(duration.toNanos() / 1e9));
@@ -440,9 +585,9 @@ public final class LatencyCommand extends ScenarioCommand {
         j.put("error", error);
       }
 
-      report.line("latency: %.0f pushes/s open loop, %d clients, %d pushers, %d-byte lines, %s measured after %s "
-          + "warm-up (%s)", rate, clients, pushers, payloadBytes, Durations.format(duration),
-          Durations.format(warmup), transport.name());
+      report.line("latency: %.0f pushes/s open loop, %d clients, %s, %d-byte lines, %s measured after %s "
+          + "warm-up (%s)", rate, clients, connectPerPush ? "a connection per push" : pushers + " pushers",
+          payloadBytes, Durations.format(duration), Durations.format(warmup), transport.name());
       if (idleClients > 0) {
         report.line("  with %d idle clients connected (%d closed by the server meanwhile)", idleClients,
             idle.droppedCount());
@@ -451,6 +596,10 @@ public final class LatencyCommand extends ScenarioCommand {
       report.line("  push -> reply (from intended send time): %s", Report.latencyText(reply));
       report.line("  count %d of %d scheduled, fails %d, lost %d, unanswered %d, skipped %d", latency.getTotalCount(),
           measured, fails, lost, unanswered, skipped);
+      if (connectPerPush) {
+        report.line("  connects failed %d, closed before the reply %d", connecting.connectFailures,
+            connecting.closedBeforeReply);
+      }
       report.line("  send lag (generator behind its timeline): %s; the sender's timer slack %s",
           Report.latencyText(sender.lag), timerSlack < 0 ? "unknown" : timerSlack + " ns");
       report.line("  generator CPU %.1f%% of one core over %.3f s, %d GC pauses / %d ms%s", cpu, secs,
