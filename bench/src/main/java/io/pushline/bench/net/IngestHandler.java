@@ -74,6 +74,15 @@ public abstract class IngestHandler extends ChannelInboundHandlerAdapter {
   /** Called on the channel's event loop for each reply line, in order. */
   protected abstract void onReply(Reply reply);
 
+  /** A bootstrap for ingest connections, without a handler: as a pusher connects, with Nagle off. */
+  public static Bootstrap bootstrap(Transport transport, EventLoopGroup group, long connectTimeoutMillis) {
+    return new Bootstrap()
+        .group(group)
+        .channel(transport.socketChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+  }
+
   /**
    * Connects {@code handler} to the ingest port and waits for the connection.
    *
@@ -81,13 +90,7 @@ public abstract class IngestHandler extends ChannelInboundHandlerAdapter {
    */
   public static Channel connect(Transport transport, EventLoopGroup group, HostPort ingest, IngestHandler handler,
       long timeoutMillis) {
-    Bootstrap b = new Bootstrap()
-        .group(group)
-        .channel(transport.socketChannel())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
-        .handler(handler);
-    ChannelFuture f = b.connect(ingest.toAddress());
+    ChannelFuture f = bootstrap(transport, group, timeoutMillis).handler(handler).connect(ingest.toAddress());
     if (!f.awaitUninterruptibly(timeoutMillis + 1000, TimeUnit.MILLISECONDS)) {
       f.cancel(false);
       f.channel().close();

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
@@ -273,11 +272,7 @@ public final class LatencyCommand extends ScenarioCommand {
     long closedBeforeReply;
 
     ConnectingPusher(Transport transport, EventLoop loop) {
-      this.bootstrap = new Bootstrap()
-          .group(loop)
-          .channel(transport.socketChannel())
-          .option(ChannelOption.TCP_NODELAY, true)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) common.connectTimeout.toMillis());
+      this.bootstrap = IngestHandler.bootstrap(transport, loop, common.connectTimeout.toMillis());
     }
 
     @Override

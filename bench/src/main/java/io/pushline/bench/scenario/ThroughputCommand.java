@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
@@ -308,11 +307,7 @@ public final class ThroughputCommand extends ScenarioCommand {
 
     ConnectingPusher(Transport transport, EventLoop loop) {
       this.loop = loop;
-      this.bootstrap = new Bootstrap()
-          .group(loop)
-          .channel(transport.socketChannel())
-          .option(ChannelOption.TCP_NODELAY, true)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) common.connectTimeout.toMillis())
+      this.bootstrap = IngestHandler.bootstrap(transport, loop, common.connectTimeout.toMillis())
           .handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
