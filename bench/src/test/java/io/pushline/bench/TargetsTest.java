@@ -47,6 +47,10 @@ class TargetsTest {
         "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.3,\"p99Ms\":0.7,\"p999Ms\":4.0}",
         "{\"scenario\":\"latency\",\"rate\":5000,\"p50Ms\":0.24,\"p99Ms\":0.55,\"p999Ms\":2.5}",
         "{\"scenario\":\"latency\",\"rate\":1000,\"p50Ms\":9,\"p99Ms\":9,\"p999Ms\":9}", // another set-up: not counted
+        // a connection per push is another path, with the same pushers and rate: not counted either
+        "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,\"connectPerPush\":true,"
+            + "\"acksPerSec\":9000,\"ceilingRatio\":0.1}",
+        "{\"scenario\":\"latency\",\"rate\":5000,\"connectPerPush\":true,\"p50Ms\":9,\"p99Ms\":9,\"p999Ms\":9}",
         "{\"scenario\":\"broadcast\",\"clients\":1000,\"medianLastMs\":20}");
     Path storms = file("storms.jsonl",
         storm(1, 2, 2_000, 3_000), storm(2, 2, 6_000, 100),

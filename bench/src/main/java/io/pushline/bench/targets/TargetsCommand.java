@@ -29,8 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Where each target stands, from the JSON lines of earlier runs (medians over the runs).",
         "Reads the files given (- for stdin); takes each line that is a scenario's JSON, or an object with one "
             + "under \"result\" (as scripts that label runs write). Runs that match a target's set-up count "
-            + "towards it: throughput 16 x 1 with >= 1,000 clients, throughput 4 x 64, latency at 5,000/s, "
-            + "connections of >= 19,000, broadcast to >= 10,000.",
+            + "towards it: throughput 16 x 1 with >= 1,000 clients, throughput 4 x 64, latency at 5,000/s (neither "
+            + "with --connect-per-push), connections of >= 19,000, broadcast to >= 10,000.",
         "With --seed, the same scenarios run against the seed's design (bench/seed/push.php) in the same runs: "
             + "the table gains their medians and Pushline's ratio to them.",
         "Prints a table and one JSON line {\"scenario\":\"targets\",...}. Exit 0 whatever the status: the table "
