@@ -11,7 +11,8 @@
 #   PUSHLINE_TRANSPORT=io_uring bench/targets.sh ...             the server on io_uring (docs/configuration.md)
 #
 # Needs: the built jars (./mvnw -q package -DskipTests), redis-server and redis-benchmark on PATH, php for the seed
-# (Debian: php-cli), about 15 minutes for 3 runs. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
+# (Debian: php-cli), about 20 minutes for 3 runs. Beside the targets it measures a connection per push, as the seed's
+# PHP snippet pushes, which no target covers. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
 # runs is written to OUT_DIR/commands.txt, every JSON line to OUT_DIR/results.jsonl, each server's log beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,6 +154,11 @@ for i in $(seq "$RUNS"); do
     --duration 10s --warmup 10s
   run_seed pipelined "$i" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 4 \
     --window 64 --duration 10s --warmup 10s
+  # Beside the targets, none set: pushes as the seed's PHP snippet makes them, a connection each (eighteenth pass).
+  run connect-per-push "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 16 \
+    --connect-per-push --pusher-threads 2 --duration 10s --warmup 10s
+  run_seed connect-per-push "$i" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 \
+    --pushers 16 --connect-per-push --pusher-threads 2 --duration 10s --warmup 10s
   run open-loop "$i" "" -- $BENCH_PUSH latency --ws "$WS" --ingest "$INGEST" --rate 5000 --clients 100 --pushers 4 \
     --duration 10s --warmup 10s
   run_seed open-loop "$i" -- $BENCH_PUSH latency --ws "$WS" --ingest "$INGEST" --rate 5000 --clients 100 --pushers 4 \

@@ -157,6 +157,24 @@ class TargetsTest {
   }
 
   @Test
+  void aConnectionPerPushStandsBesideTheTargetsAgainstTheSeedWithNoStatusOfItsOwn() throws IOException {
+    String perPush = "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,"
+        + "\"connectPerPush\":true,\"acksPerSec\":";
+    Path runs = file("runs.jsonl", closed(30_000, 0.4), perPush + "9000}", perPush + "9500}", perPush + "8000}");
+    Path seed = file("seed.jsonl", perPush + "5000}", perPush + "5300}", perPush + "4800}");
+
+    BenchRun r = BenchRun.of("targets", "--seed", seed.toString(), runs.toString());
+
+    assertEquals(0, r.exitCode(), r::toString);
+    assertEquals(3, row(r, "CONNECT_PER_PUSH").path("runs").asInt(), r::toString);
+    assertEquals("9,000 acks/s", row(r, "CONNECT_PER_PUSH").path("medians").asText(), r::toString);
+    assertEquals("no target", row(r, "CONNECT_PER_PUSH").path("status").asText(), r::toString);
+    assertEquals("3 runs: 5,000 acks/s; Pushline 1.80× of it", row(r, "CONNECT_PER_PUSH").path("seed").asText(),
+        r::toString);
+    assertEquals(1, row(r, "CLOSED_LOOP").path("runs").asInt(), "the closed loop counts its own runs only");
+  }
+
+  @Test
   void withoutTheSeedTheTableHasNoSeedColumn() throws IOException {
     BenchRun r = BenchRun.of("targets", file("runs.jsonl", closed(30_000, 0.4)).toString());
 

@@ -147,6 +147,29 @@ enum Target {
       return annotated(runs, new Verdict(String.format(Locale.ROOT, "last client after %.1f ms (median of each run's "
           + "median round)%s", last, floor), last <= 50 ? MET : NOT_MET));
     }
+  },
+
+  /**
+   * Not one of the issue's targets: pushes as the seed's PHP snippet makes them, a connection each, measured beside
+   * the targets so that each run of them says what that path does against the seed.
+   */
+  CONNECT_PER_PUSH("beside the targets, none set: a connection per push, 16 pushers, ≥ 1,000 clients") {
+    @Override
+    boolean measures(JsonNode r) {
+      return is(r, "throughput") && r.path("connectPerPush").asBoolean(false) && r.path("pushers").asInt() == 16
+          && r.path("clients").asInt() >= 1_000;
+    }
+
+    @Override
+    Verdict judge(List<JsonNode> runs) {
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s",
+          median(runs, r -> true, "acksPerSec")), NO_TARGET));
+    }
+
+    @Override
+    String againstSeed(List<JsonNode> runs, List<JsonNode> seedRuns) {
+      return acksAgainstSeed(runs, seedRuns);
+    }
   };
 
   /**
@@ -174,6 +197,7 @@ enum Target {
   static final String MET = "met";
   static final String NOT_MET = "not met";
   static final String NO_SEED_RUNS = "no seed runs";
+  static final String NO_TARGET = "no target";
 
   /** A target's medians, as a reader wants them, and its status. */
   record Verdict(String medians, String status) {

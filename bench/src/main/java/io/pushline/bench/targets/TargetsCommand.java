@@ -30,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Reads the files given (- for stdin); takes each line that is a scenario's JSON, or an object with one "
             + "under \"result\" (as scripts that label runs write). Runs that match a target's set-up count "
             + "towards it: throughput 16 x 1 with >= 1,000 clients, throughput 4 x 64, latency at 5,000/s (neither "
-            + "with --connect-per-push), connections of >= 19,000, broadcast to >= 10,000.",
+            + "with --connect-per-push), connections of >= 19,000, broadcast to >= 10,000. A last row, no target, "
+            + "gives throughput 16 x a connection per push with >= 1,000 clients.",
         "With --seed, the same scenarios run against the seed's design (bench/seed/push.php) in the same runs: "
             + "the table gains their medians and Pushline's ratio to them.",
         "Prints a table and one JSON line {\"scenario\":\"targets\",...}. Exit 0 whatever the status: the table "
