@@ -147,16 +147,16 @@ run_seed() {
 SOURCES=127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8
 for i in $(seq "$RUNS"); do
   run closed-loop "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 16 --window 1 \
-    --duration 10s --warmup 10s --ceiling-redis "$CEILING"
+    --duration 10s --warmup 10s --ceiling-redis "$CEILING" --redis-pid "$REDIS_PID"
   run_seed closed-loop "$i" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 16 \
     --window 1 --duration 10s --warmup 10s
   run pipelined "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 4 --window 64 \
-    --duration 10s --warmup 10s
+    --duration 10s --warmup 10s --redis-pid "$REDIS_PID"
   run_seed pipelined "$i" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 4 \
     --window 64 --duration 10s --warmup 10s
   # Beside the targets, none set: pushes as the seed's PHP snippet makes them, a connection each (eighteenth pass).
   run connect-per-push "$i" "" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 --pushers 16 \
-    --connect-per-push --pusher-threads 2 --duration 10s --warmup 10s
+    --connect-per-push --pusher-threads 2 --duration 10s --warmup 10s --redis-pid "$REDIS_PID"
   run_seed connect-per-push "$i" -- $BENCH_PUSH throughput --ws "$WS" --ingest "$INGEST" --clients 1000 \
     --pushers 16 --connect-per-push --pusher-threads 2 --duration 10s --warmup 10s
   run open-loop "$i" "" -- $BENCH_PUSH latency --ws "$WS" --ingest "$INGEST" --rate 5000 --clients 100 --pushers 4 \

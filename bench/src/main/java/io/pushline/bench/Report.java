@@ -93,12 +93,12 @@ public final class Report {
    * The machine's CPU over a measured interval: {@code "machineBusyPct"} and {@code "machineStealPct"} (of all cores'
    * time) and a line saying them, with a warning above {@value #NOISY_STEAL_PCT}% of steal, or nothing when
    * /proc/stat could not be read. Busy time is sampled by the kernel at its ticks, so it reads low on a machine of
-   * short bursts; steal is the hypervisor's own count.
+   * short bursts; steal is the hypervisor's own count. Returns {busy, steal} in % of all cores, or null.
    */
-  public void machineCpu(ProcMetrics.MachineTicks before, ProcMetrics.MachineTicks after) {
+  public double[] machineCpu(ProcMetrics.MachineTicks before, ProcMetrics.MachineTicks after) {
     double[] shares = ProcMetrics.MachineTicks.sharesBetween(before, after);
     if (shares == null) {
-      return;
+      return null;
     }
     json.put("machineBusyPct", round3(shares[0]));
     json.put("machineStealPct", round3(shares[1]));
@@ -108,6 +108,7 @@ public final class Report {
       line("  WARNING: the hypervisor took %.1f%% of this machine's CPU for other guests during the run: it was "
           + "disturbed from outside; compare it with care", shares[1]);
     }
+    return shares;
   }
 
   /**

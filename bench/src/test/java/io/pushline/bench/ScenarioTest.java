@@ -69,6 +69,34 @@ class ScenarioTest {
   }
 
   @Test
+  void throughputSplitsTheMachinesCpuPerPush() throws Exception {
+    // --redis-pid reads any local process's CPU: a busy loop stands in for a Redis that works, so that its share
+    // cannot be read as zero by mistake
+    Process busy = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+    try {
+      BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
+          "--clients", "20", "--pushers", "2", "--window", "4", "--duration", "1s", "--warmup", "300ms",
+          "--server-pid", String.valueOf(ProcessHandle.current().pid()), "--redis-pid", String.valueOf(busy.pid()));
+      assertEquals(0, r.exitCode(), r::toString);
+      JsonNode j = r.json();
+      double acks = j.get("acksPerSec").asDouble();
+      assertEquals(busy.pid(), j.get("redisPid").asLong(), r::toString);
+      assertTrue(j.get("redisCpuPct").asDouble() > 20, r::toString);
+      JsonNode us = j.get("cpuPerPushUs");
+      assertEquals(j.get("cpuPct").asDouble() * 1e4 / acks, us.get("generator").asDouble(), 0.01, r::toString);
+      assertEquals(j.get("serverCpuPct").asDouble() * 1e4 / acks, us.get("server").asDouble(), 0.01, r::toString);
+      assertEquals(j.get("redisCpuPct").asDouble() * 1e4 / acks, us.get("redis").asDouble(), 0.01, r::toString);
+      assertEquals(j.get("machineBusyPct").asDouble() * j.get("cores").asInt() * 1e4 / acks,
+          us.get("machine").asDouble(), 0.01 * us.get("machine").asDouble(), r::toString);
+      assertEquals(us.get("machine").asDouble() - us.get("generator").asDouble() - us.get("server").asDouble()
+          - us.get("redis").asDouble(), us.get("rest").asDouble(), 0.01, r::toString);
+      assertTrue(r.out().contains("CPU per push    generator "), r::toString);
+    } finally {
+      busy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void throughputPipelinedWithQueryUids() {
     BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
         "--clients", "20", "--pushers", "2", "--window", "16", "--duration", "700ms", "--warmup", "200ms",

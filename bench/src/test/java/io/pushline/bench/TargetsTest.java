@@ -160,18 +160,49 @@ class TargetsTest {
   void aConnectionPerPushStandsBesideTheTargetsAgainstTheSeedWithNoStatusOfItsOwn() throws IOException {
     String perPush = "{\"scenario\":\"throughput\",\"clients\":1000,\"pushers\":16,\"window\":1,"
         + "\"connectPerPush\":true,\"acksPerSec\":";
-    Path runs = file("runs.jsonl", closed(30_000, 0.4), perPush + "9000}", perPush + "9500}", perPush + "8000}");
+    Path runs = file("runs.jsonl", closed(30_000, 0.4), perPush + "9000,\"cpuPerPushUs\":{\"generator\":30,"
+        + "\"server\":90,\"redis\":20,\"machine\":180}}", perPush + "9500}", perPush + "8000}");
     Path seed = file("seed.jsonl", perPush + "5000}", perPush + "5300}", perPush + "4800}");
 
     BenchRun r = BenchRun.of("targets", "--seed", seed.toString(), runs.toString());
 
     assertEquals(0, r.exitCode(), r::toString);
     assertEquals(3, row(r, "CONNECT_PER_PUSH").path("runs").asInt(), r::toString);
-    assertEquals("9,000 acks/s", row(r, "CONNECT_PER_PUSH").path("medians").asText(), r::toString);
+    // no target, so no rate to price: the CPU per push alone
+    assertEquals("9,000 acks/s; CPU per push: server 90.0, Redis 20.0, generator 30.0, the machine 180.0 µs",
+        row(r, "CONNECT_PER_PUSH").path("medians").asText(), r::toString);
     assertEquals("no target", row(r, "CONNECT_PER_PUSH").path("status").asText(), r::toString);
     assertEquals("3 runs: 5,000 acks/s; Pushline 1.80× of it", row(r, "CONNECT_PER_PUSH").path("seed").asText(),
         r::toString);
     assertEquals(1, row(r, "CLOSED_LOOP").path("runs").asInt(), "the closed loop counts its own runs only");
+  }
+
+  @Test
+  void theCpuPerPushSaysHowManyCoresTheTargetsRateTakesAndWhatTheSeedsServerSpent() throws IOException {
+    String pipelined = "{\"scenario\":\"throughput\",\"pushers\":4,\"window\":64,\"cores\":2,\"acksPerSec\":";
+    Path runs = file("runs.jsonl",
+        pipelined + "80000,\"cpuPerPushUs\":{\"generator\":7,\"server\":15,\"redis\":2,\"rest\":0.5,\"machine\":24.5}}",
+        pipelined + "82000,\"cpuPerPushUs\":{\"generator\":6,\"server\":16,\"redis\":3,\"rest\":0,\"machine\":25}}",
+        // a run without --server-pid says nothing of the CPU and is left out of its medians
+        pipelined + "90000,\"cpuPerPushUs\":{\"generator\":1}}",
+        // without --redis-pid, Redis is in the rest and not named
+        closed(30_000, 0.4).replace("}", ",\"cores\":2,\"cpuPerPushUs\":{\"generator\":20,\"server\":40,"
+            + "\"machine\":70}}"));
+    Path seed = file("seed.jsonl", pipelined + "60000,\"cpuPerPushUs\":{\"generator\":9,\"server\":14.5,"
+        + "\"machine\":24}}");
+
+    BenchRun r = BenchRun.of("targets", "--min-runs", "1", "--seed", seed.toString(), runs.toString());
+
+    assertEquals(0, r.exitCode(), r::toString);
+    // medians over the two runs that measured it: server 15.5, Redis 2.5, generator 6.5, machine 24.75 µs;
+    // 100,000/s x 24.75 µs = 2.475 cores
+    assertEquals("82,000 acks/s; CPU per push: server 15.5, Redis 2.5, generator 6.5, the machine 24.8 µs; at that "
+        + "cost 100,000/s takes 2.5 of its 2 cores", row(r, "PIPELINED").path("medians").asText(), r::toString);
+    assertEquals("1 runs: 60,000 acks/s; Pushline 1.37× of it; its server 14.5 µs of CPU per push",
+        row(r, "PIPELINED").path("seed").asText(), r::toString);
+    assertEquals("30,000 acks/s; 0.400 of the ceiling (1 runs with one); CPU per push: server 40.0, generator 20.0, "
+        + "the machine 70.0 µs; at that cost 45,000/s takes 3.2 of its 2 cores",
+        row(r, "CLOSED_LOOP").path("medians").asText(), r::toString);
   }
 
   @Test

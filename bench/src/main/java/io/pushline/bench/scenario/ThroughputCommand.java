@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
+import io.pushline.bench.CpuPerPush;
 import io.pushline.bench.Durations;
 import io.pushline.bench.Loops;
 import io.pushline.bench.PerThread;
@@ -93,6 +94,12 @@ public final class ThroughputCommand extends ScenarioCommand {
   @Option(names = "--server-pid", paramLabel = "PID",
       description = "Also report this local process's CPU use over the measured interval (from /proc).")
   Long serverPid;
+
+  @Option(names = "--redis-pid", paramLabel = "PID",
+      description = "Also report this local Redis's CPU use over the measured interval (from /proc); with "
+          + "--server-pid, the CPU per push splits into the generator's, the server's, Redis's and the rest of the "
+          + "machine's.")
+  Long redisPid;
 
   @Option(names = "--ceiling-redis", paramLabel = "HOST:PORT|SOCKET", converter = RedisEndpoint.Converter.class,
       description = "After the run, run redis-benchmark PUBLISH against this Redis with -c <pushers> -P <window> "
@@ -444,6 +451,7 @@ public final class ThroughputCommand extends ScenarioCommand {
       long cpu0 = ProcMetrics.selfCpuNanos();
       ProcMetrics.ThreadCpu threads0 = ProcMetrics.ThreadCpu.now();
       long srv0 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
+      long redis0 = redisPid == null ? -1 : ProcMetrics.pidCpuNanos(redisPid);
       ProcMetrics.MachineTicks machine0 = ProcMetrics.MachineTicks.now();
       long wall0 = System.nanoTime();
       Loops.sleepUntil(measureEnd);
@@ -451,6 +459,7 @@ public final class ThroughputCommand extends ScenarioCommand {
       ProcMetrics.ThreadCpu threads1 = ProcMetrics.ThreadCpu.now();
       long[] gc1 = ProcMetrics.gcTotals();
       long srv1 = serverPid == null ? -1 : ProcMetrics.pidCpuNanos(serverPid);
+      long redis1 = redisPid == null ? -1 : ProcMetrics.pidCpuNanos(redisPid);
       long wall1 = System.nanoTime();
       ProcMetrics.MachineTicks machine1 = ProcMetrics.MachineTicks.now();
 
@@ -517,6 +526,7 @@ public final class ThroughputCommand extends ScenarioCommand {
       double framesPerSec = framesInWindow / secs;
       double cpu = ProcMetrics.cpuPercent(cpu0, cpu1, wall1 - wall0);
       double serverCpu = ProcMetrics.cpuPercent(srv0, srv1, wall1 - wall0);
+      double redisCpu = ProcMetrics.cpuPercent(redis0, redis1, wall1 - wall0);
       int dropped = ws.droppedCount();
 
       ObjectNode j = report.json();
@@ -561,6 +571,10 @@ public final class ThroughputCommand extends ScenarioCommand {
         j.put("serverPid", serverPid);
         j.put("serverCpuPct", Report.round3(serverCpu));
       }
+      if (redisPid != null) {
+        j.put("redisPid", redisPid);
+        j.put("redisCpuPct", Report.round3(redisCpu));
+      }
       j.put("gcCount", gc1[0] - gc0[0]);
       j.put("gcMs", gc1[1] - gc0[1]);
       j.put("cores", Runtime.getRuntime().availableProcessors());
@@ -591,7 +605,13 @@ public final class ThroughputCommand extends ScenarioCommand {
           serverPid == null ? "" : String.format(java.util.Locale.ROOT, ", server pid %d CPU %.1f%%", serverPid,
               serverCpu));
       report.busiestThread(threads0, threads1, wall1 - wall0);
-      report.machineCpu(machine0, machine1);
+      double[] machine = report.machineCpu(machine0, machine1);
+      CpuPerPush perPush = CpuPerPush.of(acksPerSec, cpu, serverCpu, redisCpu, machine == null ? -1 : machine[0],
+          Runtime.getRuntime().availableProcessors());
+      perPush.putJson(j);
+      if (perPush.text() != null) {
+        report.line("%s", perPush.text());
+      }
       if (frames == 0 && okTotal > 0) {
         report.line("  WARNING: the server acknowledged pushes but no client received a frame");
       }

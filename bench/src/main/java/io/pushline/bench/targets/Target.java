@@ -30,7 +30,8 @@ enum Target {
       }
       double ratio = median(withCeiling, r -> true, "ceilingRatio");
       return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s; %.3f of the ceiling (%d runs "
-          + "with one)", acks, ratio, withCeiling.size()), acks >= 45_000 && ratio >= 0.70 ? MET : NOT_MET));
+          + "with one)%s", acks, ratio, withCeiling.size(), cpuPerPush(runs, 45_000)),
+          acks >= 45_000 && ratio >= 0.70 ? MET : NOT_MET));
     }
 
     @Override
@@ -48,8 +49,8 @@ enum Target {
     @Override
     Verdict judge(List<JsonNode> runs) {
       double acks = median(runs, r -> true, "acksPerSec");
-      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s", acks),
-          acks >= 100_000 ? MET : NOT_MET));
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s%s", acks,
+          cpuPerPush(runs, 100_000)), acks >= 100_000 ? MET : NOT_MET));
     }
 
     @Override
@@ -162,8 +163,8 @@ enum Target {
 
     @Override
     Verdict judge(List<JsonNode> runs) {
-      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s",
-          median(runs, r -> true, "acksPerSec")), NO_TARGET));
+      return annotated(runs, new Verdict(String.format(Locale.ROOT, "%,.0f acks/s%s",
+          median(runs, r -> true, "acksPerSec"), cpuPerPush(runs, 0)), NO_TARGET));
     }
 
     @Override
@@ -188,8 +189,34 @@ enum Target {
     double seed = median(seedRuns, r -> true, "acksPerSec");
     String ratio = runs.isEmpty() ? "" : String.format(Locale.ROOT, "; Pushline %.2f× of it",
         median(runs, r -> true, "acksPerSec") / seed);
-    return annotated(seedRuns, new Verdict(String.format(Locale.ROOT, "%d runs: %,.0f acks/s%s", seedRuns.size(), seed,
-        ratio), "")).medians();
+    double serverUs = median(seedRuns, r -> true, "/cpuPerPushUs/server");
+    String cpu = Double.isNaN(serverUs) ? "" : String.format(Locale.ROOT, "; its server %.1f µs of CPU per push",
+        serverUs);
+    return annotated(seedRuns, new Verdict(String.format(Locale.ROOT, "%d runs: %,.0f acks/s%s%s", seedRuns.size(),
+        seed, ratio, cpu), "")).medians();
+  }
+
+  /**
+   * What a push cost the machine in the runs that measured it (throughput with --server-pid; --redis-pid adds Redis's
+   * share), medians in µs of CPU, and how many cores the target's {@code rate} (if above 0) takes at that cost: on a
+   * machine that the generator, the server and Redis share, that says whether the rate fits at all. Empty without
+   * such runs.
+   */
+  static String cpuPerPush(List<JsonNode> runs, double rate) {
+    List<JsonNode> measured = runs.stream().filter(r -> r.at("/cpuPerPushUs/machine").isNumber()
+        && r.at("/cpuPerPushUs/server").isNumber()).toList();
+    if (measured.isEmpty()) {
+      return "";
+    }
+    double machine = median(measured, r -> true, "/cpuPerPushUs/machine");
+    double redis = median(measured, r -> true, "/cpuPerPushUs/redis");
+    double cores = median(measured, r -> true, "cores");
+    String cost = String.format(Locale.ROOT, "; CPU per push: server %.1f%s, generator %.1f, the machine %.1f µs",
+        median(measured, r -> true, "/cpuPerPushUs/server"),
+        Double.isNaN(redis) ? "" : String.format(Locale.ROOT, ", Redis %.1f", redis),
+        median(measured, r -> true, "/cpuPerPushUs/generator"), machine);
+    return rate <= 0 ? cost : cost + String.format(Locale.ROOT, "; at that cost %,.0f/s takes %.1f of its %.0f cores",
+        rate, rate * machine / 1e6, cores);
   }
 
   /** A connections result of a run's first storm (a run of one storm has no "storm"). */

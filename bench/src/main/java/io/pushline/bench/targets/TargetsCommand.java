@@ -32,6 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
             + "towards it: throughput 16 x 1 with >= 1,000 clients, throughput 4 x 64, latency at 5,000/s (neither "
             + "with --connect-per-push), connections of >= 19,000, broadcast to >= 10,000. A last row, no target, "
             + "gives throughput 16 x a connection per push with >= 1,000 clients.",
+        "Throughput runs made with --server-pid (and --redis-pid) add the CPU per push, the server's, Redis's, "
+            + "the generator's and the whole machine's, and for a target how many cores its rate takes at that cost.",
         "With --seed, the same scenarios run against the seed's design (bench/seed/push.php) in the same runs: "
             + "the table gains their medians and Pushline's ratio to them.",
         "Prints a table and one JSON line {\"scenario\":\"targets\",...}. Exit 0 whatever the status: the table "
