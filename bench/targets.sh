@@ -12,7 +12,9 @@
 #
 # Needs: the built jars (./mvnw -q package -DskipTests), redis-server and redis-benchmark on PATH, php for the seed
 # (Debian: php-cli), about 20 minutes for 3 runs. Beside the targets it measures a connection per push, as the seed's
-# PHP snippet pushes, which no target covers. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
+# PHP snippet pushes, which no target covers. The throughput runs also read Redis's CPU (--redis-pid), so that the
+# table says what a push cost the server, Redis, the generator and the machine, and how many cores each target's rate
+# takes at that cost. Starts its own redis-server on $REDIS_PORT (6390) and stops everything it started. Every command it
 # runs is written to OUT_DIR/commands.txt, every JSON line to OUT_DIR/results.jsonl, each server's log beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
