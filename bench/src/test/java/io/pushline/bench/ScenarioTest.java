@@ -97,6 +97,22 @@ class ScenarioTest {
   }
 
   @Test
+  void aPidOfNoLocalProcessIsRefusedBeforeTheRun() throws Exception {
+    Process ended = new ProcessBuilder("true").start();
+    assertTrue(ended.waitFor(10, TimeUnit.SECONDS));
+    String pid = String.valueOf(ended.pid());
+    BenchRun t = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(), "--clients", "2",
+        "--pushers", "1", "--duration", "200ms", "--warmup", "0s", "--redis-pid", pid);
+    assertEquals(BenchMain.EXIT_FAILED, t.exitCode(), t::toString);
+    assertTrue(t.err().contains("--redis-pid " + pid + ": no such process on this machine"), t::toString);
+    assertTrue(t.jsonLines().isEmpty(), "refused before the run: " + t);
+    BenchRun l = BenchRun.of("latency", "--ws", server.wsUrl(), "--ingest", server.ingest(), "--clients", "2",
+        "--rate", "100", "--duration", "200ms", "--server-pid", pid);
+    assertEquals(BenchMain.EXIT_FAILED, l.exitCode(), l::toString);
+    assertTrue(l.err().contains("--server-pid " + pid + ": no such process on this machine"), l::toString);
+  }
+
+  @Test
   void throughputPipelinedWithQueryUids() {
     BenchRun r = BenchRun.of("throughput", "--ws", server.wsUrl(), "--ingest", server.ingest(),
         "--clients", "20", "--pushers", "2", "--window", "16", "--duration", "700ms", "--warmup", "200ms",

@@ -155,6 +155,7 @@ public final class BroadcastCommand extends ScenarioCommand {
     checkPositive("--payload-bytes", payloadBytes);
     preflightWs(wsUri, common);
     preflightIngest(server.ingest, common);
+    checkPid("--server-pid", serverPid);
     Transport transport = Transport.select(common.transport);
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(1, "bench-pusher");

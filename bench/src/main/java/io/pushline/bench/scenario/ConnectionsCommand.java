@@ -144,6 +144,7 @@ public final class ConnectionsCommand extends ScenarioCommand {
       throw new BenchException("--server-heap needs --server-pid, the server JVM's process id");
     }
     preflightWs(wsUri, common);
+    checkPid("--server-pid", serverPid);
     heap = serverHeap ? ServerHeap.attach(serverPid) : null;
     InetAddress target;
     try {

@@ -430,6 +430,7 @@ public final class LatencyCommand extends ScenarioCommand {
     }
     preflightWs(wsUri, common);
     preflightIngest(server.ingest, common);
+    checkPid("--server-pid", serverPid);
     Transport transport = Transport.select(common.transport);
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(1, "bench-pusher");

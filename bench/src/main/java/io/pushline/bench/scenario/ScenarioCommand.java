@@ -3,6 +3,7 @@ package io.pushline.bench.scenario;
 import io.netty.channel.EventLoopGroup;
 import io.pushline.bench.BenchException;
 import io.pushline.bench.HostPort;
+import io.pushline.bench.ProcMetrics;
 import io.pushline.bench.Report;
 import io.pushline.bench.net.Reachability;
 import io.pushline.bench.net.Transport;
@@ -46,6 +47,17 @@ public abstract class ScenarioCommand implements Callable<Integer> {
   static void checkPositive(String option, long value) {
     if (value <= 0) {
       throw new BenchException(option + " must be > 0, got " + value);
+    }
+  }
+
+  /**
+   * Fails with one line when {@code pid}, given with {@code option}, is not a process of this machine whose CPU can be
+   * read: otherwise a mistyped or ended pid would only show as -1 in the results, after the whole run.
+   */
+  static void checkPid(String option, Long pid) {
+    if (pid != null && ProcMetrics.pidCpuNanos(pid) < 0) {
+      throw new BenchException(option + " " + pid + ": no such process on this machine (/proc/" + pid
+          + "/stat cannot be read); give the pid of a local process");
     }
   }
 

@@ -409,6 +409,8 @@ public final class ThroughputCommand extends ScenarioCommand {
     }
     preflightWs(wsUri, common);
     preflightIngest(server.ingest, common);
+    checkPid("--server-pid", serverPid);
+    checkPid("--redis-pid", redisPid);
     Transport transport = Transport.select(common.transport);
     EventLoopGroup clientGroup = transport.newGroup(common.clientThreads, "bench-client");
     EventLoopGroup pusherGroup = transport.newGroup(pusherThreads, "bench-pusher");
