@@ -5,6 +5,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.gateway.auth.AuthOptions;
+import io.pushline.testkit.RawWebSocket;
 import io.pushline.testkit.WsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,6 +95,24 @@ class SecurityTokenIT {
         }
         assertEquals("fail", node.push("alice", "nobody bound alice"));
         assertTrue(node.pushline.gateway().security().stats().invalidTokenCount() >= 12);
+    }
+
+    @Test
+    void aValidTokenSplitOverTwoFramesIsRefusedForBeingSplit() {
+        node = SecureNode.withAuth(hmac());
+        String token = Tokens.hs256("carol", Duration.ofMinutes(5));
+        try (RawWebSocket page = RawWebSocket.connect(SecureNode.HOST, node.pushline.gateway().port(), "/")) {
+            page.sendFragment(RawWebSocket.TEXT, token.substring(0, 10).getBytes(StandardCharsets.US_ASCII), false);
+            page.sendFragment(RawWebSocket.CONTINUATION, token.substring(10).getBytes(StandardCharsets.US_ASCII), true);
+
+            RawWebSocket.Frame close = page.readFrame(REFUSAL_BOUND);
+            assertEquals(RawWebSocket.CLOSE, close.opcode());
+            assertEquals(CloseCodes.INVALID_TOKEN, close.closeCode());
+            // Its first fragment verified alone read as a forged token, which sent the page's author the wrong way.
+            String reason = new String(close.payload(), 2, close.payload().length - 2, StandardCharsets.UTF_8);
+            assertTrue(reason.contains("one frame"), reason);
+        }
+        assertEquals("fail", node.push("carol", "split"));
     }
 
     @Test

@@ -7,21 +7,18 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.http.HttpRequestHandler;
 import io.pushline.gateway.http.StaticResources;
 import io.pushline.gateway.session.LocalSessions;
 import io.pushline.gateway.session.SessionHandler;
 
-import java.util.concurrent.TimeUnit;
-
 /**
- * One browser connection's pipeline, top to bottom: a read timeout until the upgrade, HTTP codec, a bounded
- * aggregator (a handshake has no body), plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame
- * limits, UTF-8 validation, close codes), then the session (uid binding; it records when the page last sent a frame,
- * for the {@link io.pushline.gateway.session.HeartbeatSweep heartbeat}). The read timeout and the plain-HTTP handler
- * are removed at the upgrade, so an idle WebSocket holds as few handlers as possible.
+ * One browser connection's pipeline, top to bottom: HTTP codec, a bounded aggregator (a handshake has no body),
+ * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close codes),
+ * then the session (the deadline for the upgrade, uid binding, no reading while the outbound buffer is full; it
+ * records when the page last sent a frame, for the {@link io.pushline.gateway.session.HeartbeatSweep heartbeat}).
+ * The plain-HTTP handler is removed at the upgrade, so an idle WebSocket holds as few handlers as possible.
  * {@link GatewaySecurity} adds its handlers around these by name (PROXY protocol, TLS, the handshake guard,
  * the token identity).
  */
@@ -59,12 +56,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
-                .addLast(SessionHandler.HANDSHAKE_IDLE_NAME, new ReadTimeoutHandler(options.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS))
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast(GatewaySecurity.AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_BODY))
                 .addLast(SessionHandler.HTTP_HANDLER_NAME, httpHandler)
                 .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
-                .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), security.identity().trustsUid()));
+                .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), options.handshakeTimeout(),
+                        security.identity().trustsUid()));
         security.install(ch);
     }
 }

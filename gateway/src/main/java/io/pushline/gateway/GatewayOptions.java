@@ -53,8 +53,8 @@ public final class GatewayOptions {
 
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:PUSHLINE_HANDSHAKE_TIMEOUT:-10s}",
-            description = "How long a connection may stay silent before its WebSocket upgrade, and how long the upgrade may "
-                    + "take once requested; then it is closed. Env: PUSHLINE_HANDSHAKE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+            description = "How long a connection may take, from its connect, to complete its WebSocket upgrade (TLS and plain "
+                    + "HTTP requests included); then it is closed. Env: PUSHLINE_HANDSHAKE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
     Duration handshakeTimeout;
 
     @Option(names = "--max-outbound-buffer", paramLabel = "BYTES",

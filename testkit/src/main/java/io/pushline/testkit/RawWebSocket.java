@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RawWebSocket implements AutoCloseable {
 
+    public static final int CONTINUATION = 0x0;
     public static final int TEXT = 0x1;
     public static final int BINARY = 0x2;
     public static final int CLOSE = 0x8;
@@ -109,37 +110,52 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Sends one final frame; {@code masked=false} violates the protocol, as a client frame must be masked. */
     public void sendFrame(int opcode, byte[] payload, boolean masked) {
+        sendRaw(frame(opcode, payload, true, masked));
+    }
+
+    /** Sends one masked frame that may be a fragment ({@code fin=false}); continuation frames have opcode 0. */
+    public void sendFragment(int opcode, byte[] payload, boolean fin) {
+        sendRaw(frame(opcode, payload, fin, true));
+    }
+
+    /** Writes bytes as they are: frames made with {@link #frame}, or anything else a misbehaving client sends. */
+    public void sendRaw(byte[] bytes) {
         try {
-            ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-            frame.write(0x80 | opcode);
-            int maskBit = masked ? 0x80 : 0;
-            if (payload.length < 126) {
-                frame.write(maskBit | payload.length);
-            } else if (payload.length <= 0xFFFF) {
-                frame.write(maskBit | 126);
-                frame.write(payload.length >>> 8);
-                frame.write(payload.length);
-            } else {
-                frame.write(maskBit | 127);
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    frame.write((int) ((long) payload.length >>> shift));
-                }
-            }
-            byte[] body = payload.clone();
-            if (masked) {
-                byte[] key = new byte[4];
-                ThreadLocalRandom.current().nextBytes(key);
-                frame.write(key);
-                for (int i = 0; i < body.length; i++) {
-                    body[i] ^= key[i & 3];
-                }
-            }
-            frame.write(body);
-            out.write(frame.toByteArray());
+            out.write(bytes);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** One frame's bytes, as a client would write it ({@code masked}) or as a broken one would. */
+    public static byte[] frame(int opcode, byte[] payload, boolean fin, boolean masked) {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
+        frame.write((fin ? 0x80 : 0) | opcode);
+        int maskBit = masked ? 0x80 : 0;
+        if (payload.length < 126) {
+            frame.write(maskBit | payload.length);
+        } else if (payload.length <= 0xFFFF) {
+            frame.write(maskBit | 126);
+            frame.write(payload.length >>> 8);
+            frame.write(payload.length);
+        } else {
+            frame.write(maskBit | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) ((long) payload.length >>> shift));
+            }
+        }
+        byte[] body = payload.clone();
+        if (masked) {
+            byte[] key = new byte[4];
+            ThreadLocalRandom.current().nextBytes(key);
+            frame.writeBytes(key);
+            for (int i = 0; i < body.length; i++) {
+                body[i] ^= key[i & 3];
+            }
+        }
+        frame.writeBytes(body);
+        return frame.toByteArray();
     }
 
     /** The next frame, or null when none arrives within {@code timeout}; an EOF is reported as a null-opcode... */

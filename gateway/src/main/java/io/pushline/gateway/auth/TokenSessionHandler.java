@@ -56,6 +56,15 @@ public final class TokenSessionHandler extends SimpleChannelInboundHandler<TextW
         if (refused) {
             return;
         }
+        if (!frame.isFinalFragment()) {
+            // Its first fragment alone is no token; no browser splits a frame this small.
+            if (uid == null) {
+                refused = true;
+                stats.invalidToken();
+                close(ctx, CloseCodes.INVALID_TOKEN, "invalid token: send it in one frame");
+            }
+            return;
+        }
         VerifiedToken token;
         try {
             token = policy.verifier().verify(frame.text());
@@ -80,7 +89,11 @@ public final class TokenSessionHandler extends SimpleChannelInboundHandler<TextW
         }
     }
 
+    /** Once: a token frame may arrive before the upgrade is told of, and then a {@code ?token=} must not bind too. */
     private void bind(ChannelHandlerContext ctx, VerifiedToken token) {
+        if (uid != null) {
+            return;
+        }
         uid = token.uid();
         expiresAt = token.expiresAt();
         ctx.fireUserEventTriggered(new VerifiedUid(uid));

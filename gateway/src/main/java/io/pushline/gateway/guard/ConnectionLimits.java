@@ -22,7 +22,11 @@ final class ConnectionLimits {
     private final int maxNewPerSecondPerIp;
     private final LongSupplier clock;
     private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> openPerIp = new ConcurrentHashMap<>();
+    /**
+     * Counted and uncounted only inside the map's atomic merge and compute: a counter taken out of the map by one
+     * loop while another incremented it outside would lose that connection, and the limit would drift.
+     */
+    private final ConcurrentHashMap<InetAddress, Integer> openPerIp = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<InetAddress, Window> newPerIp = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepWindow = new AtomicLong();
 
@@ -49,8 +53,7 @@ final class ConnectionLimits {
             return Verdict.IP_RATE;
         }
         if (maxPerIp > 0) {
-            AtomicInteger n = openPerIp.computeIfAbsent(ip, k -> new AtomicInteger());
-            if (n.incrementAndGet() > maxPerIp) {
+            if (openPerIp.merge(ip, 1, Integer::sum) > maxPerIp) {
                 releaseIp(ip);
                 return Verdict.IP_FULL;
             }
@@ -80,12 +83,11 @@ final class ConnectionLimits {
     }
 
     int openFrom(InetAddress ip) {
-        AtomicInteger n = openPerIp.get(ip);
-        return n == null ? 0 : n.get();
+        return openPerIp.getOrDefault(ip, 0);
     }
 
     private void releaseIp(InetAddress ip) {
-        openPerIp.computeIfPresent(ip, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        openPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     private boolean withinRate(InetAddress ip) {

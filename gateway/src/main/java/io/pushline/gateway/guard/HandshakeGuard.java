@@ -24,7 +24,10 @@ import java.util.List;
  * Decides on each WebSocket upgrade request before the handshake, cheapest check first: Origin (403), then the
  * connection limits for the real client IP (429 per IP, 503 node full), then a {@code ?token=} in token mode
  * (401). A refused request gets its status and the connection closes: no upgrade, no subscription. An accepted
- * one holds its connection slot until the channel closes. Plain HTTP requests pass untouched. Shared.
+ * one holds its connection slot until the channel closes, and the guard leaves that connection's pipeline: a
+ * connection takes one slot, however many upgrade requests it sends (Netty answers one in an unsupported version
+ * with 426 and keeps the connection open, and each request used to take a slot of its own). Plain HTTP requests
+ * pass untouched. Shared.
  */
 @ChannelHandler.Sharable
 final class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -82,6 +85,7 @@ final class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (!identity.trustsUid() && !acceptToken(ctx, request)) {
             return;
         }
+        ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }
 

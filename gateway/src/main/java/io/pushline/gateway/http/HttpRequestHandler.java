@@ -19,7 +19,8 @@ import io.netty.util.CharsetUtil;
 
 /**
  * Passes WebSocket upgrade requests, on any path, on to the handshake untouched, and answers every other HTTP
- * request itself from {@link StaticResources}: {@code GET}/{@code HEAD} of the demo page and the browser client,
+ * request itself (an upgrade request in absolute form, {@code GET http://host/}, included: the handshake takes only
+ * paths, and would pass it on unanswered) from {@link StaticResources}: {@code GET}/{@code HEAD} of the demo page and the browser client,
  * 404 for any other path, 405 for any other method. Every answer is from memory, so nothing here blocks the event
  * loop. Stateless and shared by all connections.
  */
@@ -47,7 +48,7 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+        if (request.uri().startsWith("/") && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
             ctx.fireChannelRead(request);
             return;
         }

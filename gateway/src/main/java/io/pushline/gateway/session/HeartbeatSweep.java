@@ -9,6 +9,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.common.protocol.CloseCodes;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -37,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HeartbeatSweep implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatSweep.class);
+
     static final int PER_SLICE = 64;
     static final int UIDS_PER_SCAN = 1_024;
 
@@ -61,7 +66,13 @@ public final class HeartbeatSweep implements AutoCloseable {
 
     /** On {@code loop}: finds its connections that are due a ping or a close, and handles them in slices. */
     private void look(EventLoop loop) {
-        scan(loop, sessions.connectionsByUid(), System.nanoTime(), new ArrayList<>());
+        try {
+            scan(loop, sessions.connectionsByUid(), System.nanoTime(), new ArrayList<>());
+        } catch (RuntimeException e) {
+            // An exception escaping a fixed-rate task cancels every later run, silently: no page of this loop
+            // would be pinged or closed again.
+            log.error("gateway: heartbeat look on {} failed; the next look runs as planned", loop, e);
+        }
     }
 
     /**
@@ -91,8 +102,7 @@ public final class HeartbeatSweep implements AutoCloseable {
         for (int i = from; i < to; i++) {
             Channel ch = due.get(i);
             switch (due(ch, now)) { // again: the page may have answered while earlier slices ran
-                case CLOSE -> ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, "idle timeout"))
-                        .addListener(ChannelFutureListener.CLOSE);
+                case CLOSE -> close(ch);
                 case PING -> {
                     ch.pipeline().get(SessionHandler.class).pinged(now);
                     ch.writeAndFlush(new PingWebSocketFrame()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -105,6 +115,16 @@ public final class HeartbeatSweep implements AutoCloseable {
             // the same pass, for up to a second (Netty's task quantum), so the slices would run back to back.
             loop.schedule(() -> handle(loop, due, to, gapNanos), gapNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Its close frame, then the close, at once: the frame leaves with the flush when the socket takes it. Waiting for
+     * the write to complete, as this did, waited forever for a page that stopped reading: its frame queued behind the
+     * rest of its outbound buffer, and the connection, its file and its uid's presence stayed.
+     */
+    private static void close(Channel ch) {
+        ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, "idle timeout"));
+        ch.close();
     }
 
     private enum Due { NOTHING, PING, CLOSE }

@@ -72,6 +72,8 @@ public final class LocalSessions implements DeliveryListener {
     private final LongAdder subscribeFailures = new LongAdder();
     private final LogThrottle subscribeFailureLog = new LogThrottle(Duration.ofSeconds(1));
     private final AtomicLong invalidLinesDropped = new AtomicLong();
+    /** An operator's script publishing bad bytes would otherwise log a line per message. */
+    private final LogThrottle invalidLineLog = new LogThrottle(Duration.ofMinutes(1));
     private final AtomicLong outboxOverflows = new AtomicLong();
     private volatile Broker broker;
     private volatile EventLoops loops;
@@ -196,7 +198,7 @@ public final class LocalSessions implements DeliveryListener {
             return;
         }
         long since = System.nanoTime();
-        deliver(line, frame -> {
+        deliver(uid, line, frame -> {
             if (loop != EVERY_LOOP) {
                 handTo(boxes[loop], frame, (box, f) -> box.push(channels, f, since));
                 return;
@@ -225,7 +227,7 @@ public final class LocalSessions implements DeliveryListener {
             return;
         }
         long since = System.nanoTime();
-        deliver(line, frame -> {
+        deliver(null, line, frame -> {
             if (loop != EVERY_LOOP) {
                 handTo(boxes[loop], frame, (box, f) -> box.broadcast(f, since));
                 return;
@@ -252,13 +254,18 @@ public final class LocalSessions implements DeliveryListener {
         }
     }
 
-    private void deliver(byte[] line, Consumer<TextWebSocketFrame> fanOut) {
+    /** @param uid the line's uid, or null for a broadcast */
+    private void deliver(String uid, byte[] line, Consumer<TextWebSocketFrame> fanOut) {
         ByteBuf content = Unpooled.wrappedBuffer(line);
         // Lines from the ingest are valid JSON, but an operator's PUBLISH may not be valid UTF-8, and a browser
         // fails the whole connection (1007) on such a text frame: drop the line instead.
         if (!ByteBufUtil.isText(content, CharsetUtil.UTF_8)) {
-            invalidLinesDropped.incrementAndGet();
-            log.warn("gateway: dropped a published line that is not valid UTF-8 ({} bytes)", line.length);
+            long dropped = invalidLinesDropped.incrementAndGet();
+            if (invalidLineLog.allow()) {
+                log.warn("gateway: dropped a line published {} that is not valid UTF-8 ({} bytes; {} such lines dropped "
+                        + "since start, logged once a minute)", uid == null ? "to every page" : "for uid " + uid,
+                        line.length, dropped);
+            }
             return;
         }
         TextWebSocketFrame frame = new TextWebSocketFrame(content);
