@@ -10,6 +10,7 @@ import io.pushline.broker.Broker;
 import io.pushline.broker.DeliveryListener;
 import io.pushline.common.config.RedisOptions;
 import io.pushline.common.config.StartupException;
+import io.pushline.common.log.LogThrottle;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.common.redis.RedisNames;
 import org.slf4j.Logger;
@@ -21,12 +22,11 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -51,7 +51,7 @@ import java.util.function.Function;
  * only after a subscription is confirmed, so {@code ok} never precedes a live subscription; a confirmation that
  * arrives after the uid left the node (or its lane) is ignored.
  *
- * <p>Recovery: what failed while Redis was unreachable is remembered and set right by {@link #resync()} when a
+ * <p>Recovery: what failed while Redis was unreachable is remembered and set right by a re-sync ({@link ResyncRuns}) when a
  * connection comes back (every joined uid resubscribed and its presence re-asserted, every uid that left
  * unsubscribed and withdrawn). A pub/sub connection that is open but no longer receives (a network black hole,
  * a demoted master) is found by a canary the node publishes to itself, which every lane receives, and replaced.
@@ -61,17 +61,13 @@ import java.util.function.Function;
 public final class RedisBroker implements Broker {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
-    /** Delay before retrying a resync or a pub/sub replacement that failed. */
-    private static final Duration RETRY = Duration.ofMillis(250);
-    /**
-     * The longest delay between re-sync attempts. A re-sync writes every uid the node holds; retried every
-     * {@link #RETRY} against a Redis that times out because it is overloaded (a reconnect storm of many nodes),
-     * it would add the load that makes it fail. So the delay doubles per failure up to this.
-     */
-    static final Duration MAX_RESYNC_RETRY = Duration.ofSeconds(8);
+    /** Delay before retrying a pub/sub replacement that failed. */
+    private static final Duration RETRY = ResyncRuns.RETRY;
     /** How often a node publishes its canary; and how long without one before a pub/sub connection counts as dead. */
     static final Duration CANARY_INTERVAL = Duration.ofSeconds(3);
     static final Duration CANARY_SILENCE = Duration.ofSeconds(10);
+    /** At most one line per connection per this about its losses and reconnects (each failed attempt repeats them). */
+    private static final Duration RECONNECT_LOG = Duration.ofSeconds(30);
 
     private final RedisNames names;
     private final String nodeId;
@@ -87,29 +83,37 @@ public final class RedisBroker implements Broker {
     private final Object lock = new Object();
     /** Uids this node holds: on which lanes, and since which join. */
     private final Map<String, Held> joined = new ConcurrentHashMap<>();
-    /** Uids that left (the node, or a lane) while an unsubscribe or presence removal could not reach Redis. */
-    private final Set<String> leftDirty = ConcurrentHashMap.newKeySet();
+    /**
+     * Uids that left (the node, or a lane) while an unsubscribe or presence removal could not reach Redis, each with
+     * the number of its note: a re-sync that has set a uid right drops its note only if no newer one was taken since.
+     * A uid that joins again keeps its note: the lane it left may still be subscribed (Lettuce re-subscribes on
+     * reconnect every channel it knew), and only the re-sync unsubscribes it there.
+     */
+    private final Map<String, Long> leftDirty = new ConcurrentHashMap<>();
+    private final AtomicLong leftNotes = new AtomicLong();
     private long generation;
     private volatile boolean dirty;
     /** True from the start of a re-sync until one succeeds: Redis does not match this node yet. */
     private volatile boolean resyncing;
-    /** Re-syncs failed in a row. */
-    private final AtomicInteger resyncFailures = new AtomicInteger();
-    private final AtomicBoolean resyncRetryPending = new AtomicBoolean();
+    /** The re-syncs of every uid held: one at a time, retried with back-off (see {@link ResyncRuns}). */
+    private final ResyncRuns resyncRuns;
     /** How long one presence refresh may take to send its slices: a quarter of the time between two. */
     private final Duration refreshSpread;
     /** The presence refreshes, one at a time, back to back when one outlasts its period. */
     private final RefreshRuns refreshes;
     /** Uids one of whose commands failed while Redis answered, each re-synced alone rather than the whole node. */
     private final UidResyncs uidResyncs;
-    /** Re-syncs of every uid held, started (retries included); for metrics. */
-    private final AtomicLong resyncs = new AtomicLong();
+    private final AtomicLong pubSubReplacements = new AtomicLong();
     private volatile boolean closed;
     /** Set by {@link #withdraw()}: no presence is written from then on. */
     private volatile boolean withdrawn;
     /** The withdrawal {@link #withdraw()} started, which {@link #close()} waits for rather than writing it again. Guarded by {@link #lock}. */
     private CompletableFuture<Void> withdrawal;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    private final LogThrottle failureLog = new LogThrottle(Duration.ofSeconds(30));
+    private final LogThrottle replaceLog = new LogThrottle(Duration.ofSeconds(30));
+    /** Attempts in a row to open a pub/sub connection that failed, over all lanes; for the back-off and the log. */
+    private final AtomicInteger replaceFailures = new AtomicInteger();
 
     /** A uid this node holds. Guarded by {@link #lock}. */
     private static final class Held {
@@ -155,6 +159,8 @@ public final class RedisBroker implements Broker {
                 this::inStepWithRedis, redis.resources.eventExecutorGroup());
         this.uidResyncs = new UidResyncs("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::inStepWithRedis,
                 this::resyncOne, this::leftDirty);
+        this.resyncRuns = new ResyncRuns("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::resync,
+                () -> !closed, () -> allConnectionsOpen() && !replacingPubSub(), () -> dirty, () -> joined.size());
         for (int i = 0; i < redis.lanes(); i++) {
             StatefulRedisConnection<String, byte[]> connection = redis.commands.get(i);
             lanes.add(new RedisLane(i, connection, new TurnFlusher(connection, loops)));
@@ -186,7 +192,7 @@ public final class RedisBroker implements Broker {
             redis.close();
             throw StartupException.of("cannot set up node " + nodeId + " in Redis at " + options.masked(), e);
         }
-        lanes.forEach(lane -> lane.connection.addListener(new Reconnects("command connection of lane " + lane.index)));
+        lanes.forEach(lane -> lane.connection.addListener(new Reconnects("command connection of lane " + lane.index, null)));
         long every = refreshEvery(presenceTtl).toMillis();
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::refreshPresence, every, every, TimeUnit.MILLISECONDS));
         timers.add(redis.resources.eventExecutorGroup().scheduleAtFixedRate(this::checkCanary,
@@ -195,7 +201,7 @@ public final class RedisBroker implements Broker {
 
     private StatefulRedisPubSubConnection<String, byte[]> attach(RedisLane lane, StatefulRedisPubSubConnection<String, byte[]> connection) {
         connection.addListener(new Receiver(lane));
-        connection.addListener(new Reconnects("pub/sub connection of lane " + lane.index));
+        connection.addListener(new Reconnects("pub/sub connection of lane " + lane.index, lane));
         return connection;
     }
 
@@ -266,7 +272,6 @@ public final class RedisBroker implements Broker {
             if (held == null) {
                 held = new Held(++generation);
                 joined.put(uid, held);
-                leftDirty.remove(uid);
             }
             gen = held.generation;
             subscribed = lane.subscriptions.subscribe(names.userChannel(uid));
@@ -356,18 +361,30 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /**
+     * Has the node re-synced everything, {@link ResyncRuns#RETRY} from now (or when the re-sync running ends, or
+     * when the connection that is down is back), rather than at the next presence refresh: that came up to a third
+     * of the TTL later, 10 s by default, with the node out of rotation meanwhile.
+     */
     private <T> T markDirty(Throwable e) {
-        if (!closed && !dirty) {
+        if (closed) {
+            return null;
+        }
+        if (!dirty) {
             dirty = true;
-            if (!withdrawn) { // a node shutting down has no state to set right: it is leaving everything
-                log.warn("redis broker {}: a Redis command failed ({}); state will be re-synced when Redis answers", nodeId, e.getMessage());
+            if (!withdrawn && failureLog.allow()) { // a node shutting down has no state to set right: it is leaving everything
+                log.warn("redis broker {}: a Redis command failed ({}); every uid will be re-synced once all {} connections "
+                        + "answer ({} re-syncs so far)", nodeId, e.getMessage(), subscriber ? 2 * lanes.size() : lanes.size(), resyncs());
             }
+        }
+        if (!withdrawn) {
+            resyncRuns.requestSoon();
         }
         return null;
     }
 
     private <T> T leftDirty(String uid, Throwable e) {
-        leftDirty.add(uid); // a re-sync clears only what the node no longer holds
+        leftDirty.put(uid, leftNotes.incrementAndGet()); // a re-sync clears only what the node no longer holds
         return markDirty(e);
     }
 
@@ -454,12 +471,12 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** Every third of the TTL: vouch again for every uid held, and retry a pending resync. */
+    /** Every third of the TTL: vouch again for every uid held, or start a re-sync none has started. */
     private void refreshPresence() {
         try {
             if (dirty) {
-                if (!resyncRetryPending.get()) {
-                    resync(); // else the pending retry re-syncs, on its back-off
+                if (!resyncRuns.retryPending()) {
+                    resyncRuns.request(); // else the pending retry re-syncs, on its back-off
                 }
                 return;
             }
@@ -511,7 +528,9 @@ public final class RedisBroker implements Broker {
             published.thenAccept(receivers -> {
                 for (RedisLane lane : lanes) {
                     long silentMs = lane.canarySilenceMillis();
-                    if (silentMs > CANARY_SILENCE.toMillis() && !lane.replacingPubSub && !closed) {
+                    // A connection that is down is Lettuce's to reconnect, and its silence counts from then: the
+                    // command connection may be back from an outage before it.
+                    if (silentMs > CANARY_SILENCE.toMillis() && !lane.replacingPubSub && lane.pubsub.isOpen() && !closed) {
                         log.warn("redis broker {}: pub/sub connection of lane {} received nothing for {} ms while Redis "
                                 + "answers commands (Redis sees {} subscribers of the canary); replacing it",
                                 nodeId, lane.index, silentMs, receivers);
@@ -525,6 +544,7 @@ public final class RedisBroker implements Broker {
     }
 
     private void replacePubSub(RedisLane lane) {
+        pubSubReplacements.incrementAndGet();
         StatefulRedisPubSubConnection<String, byte[]> deaf;
         synchronized (lock) {
             lane.replacingPubSub = true;
@@ -532,27 +552,45 @@ public final class RedisBroker implements Broker {
             deaf = lane.pubsub;
         }
         deaf.closeAsync();
-        redis.connectPubSub(lane.index).whenComplete((fresh, e) -> {
-            if (closed) {
-                if (fresh != null) {
-                    fresh.closeAsync();
-                }
-                return;
+        redis.connectPubSub(lane.index).whenComplete((fresh, e) -> replaced(lane, fresh, e));
+    }
+
+    private void replaced(RedisLane lane, StatefulRedisPubSubConnection<String, byte[]> fresh, Throwable e) {
+        if (closed) {
+            if (fresh != null) {
+                fresh.closeAsync();
             }
-            if (e != null) {
-                log.warn("redis broker {}: could not open a new pub/sub connection for lane {} ({}); retrying",
-                        nodeId, lane.index, e.getMessage());
-                redis.resources.eventExecutorGroup().schedule(() -> replacePubSub(lane), RETRY.toMillis(), TimeUnit.MILLISECONDS);
-                return;
+            return;
+        }
+        if (e != null) {
+            // Backed off like a re-sync: Redis refusing connections (maxclients, an ACL) is not fixed by asking four
+            // times a second, and a line per attempt buried the log.
+            int inARow = replaceFailures.incrementAndGet();
+            long delay = ResyncRuns.delayMillis(inARow);
+            if (replaceLog.allow()) {
+                log.warn("redis broker {}: could not open a new pub/sub connection for lane {} ({}; {} attempts in a "
+                        + "row over all lanes); retrying in {} ms, at most every {} ms", nodeId, lane.index, e.getMessage(),
+                        inARow, delay, ResyncRuns.MAX_RETRY.toMillis());
             }
-            synchronized (lock) {
-                lane.pubsub = attach(lane, fresh);
-                lane.lastCanaryNanos = System.nanoTime();
-                lane.replacingPubSub = false;
-            }
-            log.info("redis broker {}: pub/sub connection of lane {} replaced", nodeId, lane.index);
-            resync();
-        });
+            redis.resources.eventExecutorGroup().schedule(() -> retryReplacement(lane), delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        replaceFailures.set(0);
+        synchronized (lock) {
+            lane.pubsub = attach(lane, fresh);
+            lane.lastCanaryNanos = System.nanoTime();
+            lane.replacingPubSub = false;
+        }
+        log.info("redis broker {}: pub/sub connection of lane {} replaced", nodeId, lane.index);
+        resyncRuns.request();
+    }
+
+    /** Opens the lane's new pub/sub connection again; its deaf one is closed already. */
+    private void retryReplacement(RedisLane lane) {
+        if (closed) {
+            return;
+        }
+        redis.connectPubSub(lane.index).whenComplete((fresh, e) -> replaced(lane, fresh, e));
     }
 
     private boolean replacingPubSub() {
@@ -565,20 +603,21 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * Makes Redis match this node's state: on every lane, subscriptions for the uids it holds; presence for every
-     * joined uid; no subscription where a uid left, and no presence for the uids that left the node while Redis
-     * could not be told. Idempotent; retried until it succeeds.
+     * Makes Redis match this node's state: on every lane, subscriptions for the uids it holds, and the broadcast
+     * channel exactly on the lanes that hold a uid; presence for every joined uid; no subscription where a uid left,
+     * and no presence for the uids that left the node while Redis could not be told. Idempotent. Started only by
+     * {@link #resyncRuns}, one at a time and only while every connection is up.
+     *
+     * @return completes when Redis has confirmed all of it; exceptionally, with the node marked stale, if not
      */
-    void resync() {
-        if (closed || replacingPubSub()) {
-            return;
-        }
+    private CompletableFuture<Void> resync() {
         resyncing = true;
         dirty = false; // cleared first, so that a failure during the re-sync is not lost
-        resyncs.incrementAndGet();
         List<CompletableFuture<?>> confirmed = new ArrayList<>();
         synchronized (lock) {
-            for (String uid : leftDirty) {
+            for (Map.Entry<String, Long> note : leftDirty.entrySet()) {
+                String uid = note.getKey();
+                long number = note.getValue();
                 Held held = joined.get(uid);
                 List<CompletableFuture<?>> cleared = new ArrayList<>();
                 for (RedisLane lane : lanes) {
@@ -589,7 +628,7 @@ public final class RedisBroker implements Broker {
                 if (held == null) {
                     cleared.add(presenceOf(uid).remove(uid));
                 }
-                confirmed.add(CompletableFuture.allOf(cleared.toArray(CompletableFuture[]::new)).thenRun(() -> leftDirty.remove(uid)));
+                confirmed.add(CompletableFuture.allOf(cleared.toArray(CompletableFuture[]::new)).thenRun(() -> leftDirty.remove(uid, number)));
             }
             List<List<String>> channels = new ArrayList<>();
             for (RedisLane lane : lanes) {
@@ -597,6 +636,10 @@ public final class RedisBroker implements Broker {
                 ofLane.add(names.canaryChannel(nodeId));
                 if (lane.uids > 0) {
                     ofLane.add(names.broadcastChannel());
+                } else {
+                    // Lettuce re-subscribes on reconnect every channel it knew, the broadcast channel of a lane whose
+                    // last uid left during the outage too; subscribed there, a broadcast answers ok with no page.
+                    confirmed.add(lane.subscriptions.unsubscribe(names.broadcastChannel()));
                 }
                 channels.add(ofLane);
             }
@@ -614,45 +657,22 @@ public final class RedisBroker implements Broker {
         }
         // Presence only once every subscription is confirmed: the command connection may be back before the
         // pub/sub one, and presence written first would let the ingest answer ok for lines nobody receives.
-        CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new))
+        return CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new))
                 .thenCompose(v -> Slices.each(new ArrayList<>(joined.keySet()), uid -> whileJoined(uid, u -> presenceOf(u).add(u))))
                 .thenCompose(v -> lanes.get(0).presence.refreshNodeList())
-                .whenComplete((v, e) -> resyncDone(e));
-    }
-
-    private void resyncDone(Throwable e) {
-        if (e == null) {
-            resyncing = false;
-            resyncFailures.set(0);
-            log.info("redis broker {}: re-synced {} uids with Redis", nodeId, joined.size());
-            return;
-        }
-        dirty = true;
-        int failures = resyncFailures.incrementAndGet();
-        // One retry pending at a time: every failed attempt (a refresh tick, a reconnect) would otherwise start a
-        // retry chain of its own, and an outage would multiply them.
-        if (!closed && resyncRetryPending.compareAndSet(false, true)) {
-            long delay = resyncDelayMillis(failures);
-            if (Integer.bitCount(failures) == 1) { // 1, 2, 4, 8, ... failures: a line per doubling, not per try
-                log.warn("redis broker {}: re-sync of {} uids failed ({} in a row: {}); retrying every {} ms at most",
-                        nodeId, joined.size(), failures, e.getMessage(), delay);
-            }
-            redis.resources.eventExecutorGroup().schedule(() -> {
-                resyncRetryPending.set(false);
-                resync();
-            }, delay, TimeUnit.MILLISECONDS);
-        }
+                .handle((v, e) -> {
+                    if (e == null) {
+                        resyncing = false;
+                        return null;
+                    }
+                    dirty = true;
+                    throw e instanceof CompletionException c ? c : new CompletionException(e);
+                });
     }
 
     /** A third of the TTL: an entry survives two refreshes lost in a row. */
     private static Duration refreshEvery(Duration presenceTtl) {
         return Duration.ofMillis(Math.max(100, presenceTtl.toMillis() / 3));
-    }
-
-    /** {@link #RETRY} doubled per failure in a row, at most {@link #MAX_RESYNC_RETRY}. */
-    static long resyncDelayMillis(int failuresInARow) {
-        int doublings = Math.min(Math.max(failuresInARow - 1, 0), 16);
-        return Math.min(RETRY.toMillis() << doublings, MAX_RESYNC_RETRY.toMillis());
     }
 
     /** Removes this node's entry for every uid it holds, in slices; refreshes and re-syncs write none after this. */
@@ -728,7 +748,12 @@ public final class RedisBroker implements Broker {
 
     /** Re-syncs of every uid held that this node started, retries included; for metrics and tests. */
     public long resyncs() {
-        return resyncs.get();
+        return resyncRuns.started();
+    }
+
+    /** Pub/sub connections replaced (found deaf), retries included; for metrics and tests. */
+    public long pubSubReplacements() {
+        return pubSubReplacements.get();
     }
 
     /** Number of uids this node holds; for metrics and tests. */
@@ -802,31 +827,53 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** After any reconnect, Redis may have lost everything (a restart with empty data): set it right. */
+    /**
+     * After any reconnect, Redis may have lost everything (a restart with empty data): set it right. A reconnect
+     * while Redis stays unreachable repeats, each time Lettuce's back-off lets it try; the log says so once per
+     * {@link #RECONNECT_LOG} per connection, with the count.
+     */
     private final class Reconnects implements RedisConnectionStateListener {
         /** Which of the node's connections this listens to, for the log. */
         private final String which;
+        /** The lane whose pub/sub connection this is, or {@code null} for a command connection. */
+        private final RedisLane pubsubOf;
+        private final AtomicLong losses = new AtomicLong();
+        private final LogThrottle lossLog = new LogThrottle(RECONNECT_LOG);
+        private final LogThrottle connectLog = new LogThrottle(RECONNECT_LOG);
 
-        Reconnects(String which) {
+        Reconnects(String which, RedisLane pubsubOf) {
             this.which = which;
+            this.pubsubOf = pubsubOf;
         }
 
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-            if (!closed) {
-                log.info("redis broker {}: {} connected to Redis at {}", nodeId, which, address);
-                redis.resources.eventExecutorGroup().execute(RedisBroker.this::resync);
+            if (closed) {
+                return;
             }
+            if (pubsubOf != null) {
+                // The canary's silence counts from now: an outage longer than CANARY_SILENCE made the next check
+                // take a connection that had just come back for deaf, and replace it.
+                pubsubOf.lastCanaryNanos = System.nanoTime();
+            }
+            if (connectLog.allow()) {
+                log.info("redis broker {}: {} connected to Redis at {} ({} losses so far)", nodeId, which, address, losses.get());
+            }
+            redis.resources.eventExecutorGroup().execute(resyncRuns::request);
         }
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-            if (!closed) {
-                dirty = true;
+            if (closed) {
+                return;
+            }
+            dirty = true;
+            long lost = losses.incrementAndGet();
+            if (lossLog.allow()) {
                 // Redis also closes a subscriber whose output buffer passes client-output-buffer-limit pubsub
                 // (a node too slow for a burst), and says so only in its own log.
-                log.warn("redis broker {}: lost its {}; reconnecting{}", nodeId, which,
-                        which.startsWith("pub/sub") ? " (if Redis is up, see its log: it closes a subscriber "
+                log.warn("redis broker {}: lost its {} ({} times so far); reconnecting{}", nodeId, which, lost,
+                        pubsubOf != null ? " (if Redis is up, see its log: it closes a subscriber "
                                 + "that falls behind past client-output-buffer-limit pubsub)" : "");
             }
         }

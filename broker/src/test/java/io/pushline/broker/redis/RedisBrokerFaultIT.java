@@ -193,6 +193,157 @@ class RedisBrokerFaultIT {
     }
 
     @Test
+    void aLaneLeftWithoutUidsDuringAnOutageHearsNoBroadcastsAfterIt() throws Exception {
+        // Lettuce re-subscribes every channel it knew, the broadcast channel too; a lane that holds no uid any more
+        // must drop it again, or a broadcast answers ok with no page anywhere (MemoryBroker answers false).
+        RedisBroker node = node("gw-1", new Recorder(), options);
+        RedisBroker ingest = publisher();
+        node.subscribe("only", 0).get(5, TimeUnit.SECONDS);
+        assertEquals(1, numsubOfChannel(names.broadcastChannel()));
+
+        redis.kill();
+        assertThrows(ExecutionException.class, () -> node.unsubscribe("only", 0).get(5, TimeUnit.SECONDS), "Redis is down");
+        redis.restart();
+
+        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && numsub("only") == 0, "the node re-synced");
+        assertEquals(0, numsubOfChannel(names.broadcastChannel()), "no lane holds a uid: none hears broadcasts");
+        assertFalse(ingest.broadcast(line("all")).get(5, TimeUnit.SECONDS), "a broadcast with no page anywhere fails");
+    }
+
+    @Test
+    void aUidThatMovesLoopsWhileOneLanesPubSubConnectionIsDownEndsSubscribedOnItsNewLaneOnly() throws Exception {
+        // The node logs in as a user of its own, which the test can switch off: Redis then refuses the node's new
+        // connections while those it has stay up, so the first lane's pub/sub connection stays down for as long
+        // as the test needs.
+        redis.command("ACL", "SETUSER", "node", "on", ">node-pw", "~*", "&*", "+@all");
+        RedisOptions asNode = new RedisOptions("redis://node:node-pw@" + redis.host() + ":" + redis.port(), names.prefix(), Duration.ofSeconds(30));
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-1", gateway, asNode);
+        RedisBroker ingest = publisher();
+        node.subscribe("keeps-0", 0).get(5, TimeUnit.SECONDS);
+        node.subscribe("keeps-1", 1).get(5, TimeUnit.SECONDS);
+        node.subscribe("moves", 0).get(5, TimeUnit.SECONDS);
+        String firstLane = pubSubClientWith(4); // the canary, broadcasts, keeps-0 and moves; the second lane has 3
+
+        redis.command("ACL", "SETUSER", "node", "off");
+        redis.command("CLIENT", "KILL", "ID", firstLane);
+        awaitTrue(Duration.ofSeconds(5), () -> !node.isHealthy(), "the node saw its pub/sub connection go");
+        // The page of "moves" closes on the first loop, whose UNSUBSCRIBE cannot be written, and opens on the second.
+        assertThrows(ExecutionException.class, () -> node.unsubscribe("moves", 0).get(5, TimeUnit.SECONDS));
+        node.subscribe("moves", 1).get(5, TimeUnit.SECONDS);
+        redis.command("ACL", "SETUSER", "node", "on");
+
+        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && numsub("moves") == 1 && numsub("keeps-0") == 1,
+                "the first lane is back and \"moves\" is subscribed on the second lane only");
+        assertTrue(ingest.publish("moves", line("moves")).get(5, TimeUnit.SECONDS));
+        // A line for "keeps-0" after it: the first lane's connection would bring a copy of "moves" before it.
+        assertTrue(ingest.publish("keeps-0", line("keeps-0")).get(5, TimeUnit.SECONDS));
+        List<Integer> movesLoops = new ArrayList<>();
+        boolean marker = false;
+        while (!marker || movesLoops.isEmpty()) {
+            Delivery d = gateway.take();
+            if ("moves".equals(d.uid())) {
+                movesLoops.add(d.loop());
+            }
+            marker |= "keeps-0".equals(d.uid());
+        }
+        assertEquals(List.of(1), movesLoops, "delivered once, on the lane that holds the page");
+
+        node.unsubscribe("moves", 1).get(5, TimeUnit.SECONDS);
+        assertEquals(0, numsub("moves"), "the node holds \"moves\" nowhere");
+    }
+
+    /** The id of the one pub/sub client of Redis that is subscribed to {@code channels} channels. */
+    private String pubSubClientWith(int channels) {
+        List<String> ids = new ArrayList<>();
+        for (String client : redis.command("CLIENT", "LIST", "TYPE", "pubsub").split("\n")) {
+            if (client.contains(" sub=" + channels + " ")) {
+                ids.add(client.substring(3, client.indexOf(' ')));
+            }
+        }
+        assertEquals(1, ids.size(), "one pub/sub client with " + channels + " channels: " + redis.command("CLIENT", "LIST", "TYPE", "pubsub"));
+        return ids.get(0);
+    }
+
+    @Test
+    void aPubSubConnectionBackFromAnOutageLongerThanTheCanarysSilenceIsKept() throws Exception {
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-1", gateway, options);
+        RedisBroker ingest = publisher();
+        node.subscribe("gina").get(5, TimeUnit.SECONDS);
+
+        redis.kill();
+        long down = System.nanoTime();
+        // The fault under test is the outage's length: longer than a pub/sub connection may go without a canary.
+        awaitTrue(Duration.ofSeconds(20), () -> System.nanoTime() - down > RedisBroker.CANARY_SILENCE.plusSeconds(1).toNanos(),
+                "the outage outlasts the canary's silence");
+        redis.restart();
+
+        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && publishes(ingest, "gina"), "gina online again");
+        redis.command("CONFIG", "RESETSTAT");
+        // Two canaries published since: a connection taken for deaf is replaced at the first check after one.
+        awaitTrue(Duration.ofSeconds(10), () -> commandCalls("publish") >= 3, "two canary checks");
+        assertEquals(0, node.pubSubReplacements(), "no pub/sub connection was replaced");
+        assertTrue(node.isHealthy());
+    }
+
+    @Test
+    void aRedisRestartReSyncsEachUidOnce() throws Exception {
+        // A minute's TTL: no presence refresh (every 20 s) touches the uids during the test.
+        RedisBroker node = node("gw-many", new Recorder(), new RedisOptions(redis.uri(), names.prefix(), Duration.ofSeconds(60)));
+        int count = 4_000;
+        String[] existsArgs = new String[count + 1];
+        existsArgs[0] = "EXISTS";
+        CompletableFuture<?>[] joins = new CompletableFuture<?>[count];
+        for (int i = 0; i < count; i++) {
+            String uid = "many-" + i;
+            existsArgs[i + 1] = names.presenceKey(uid);
+            joins[i] = node.subscribe(uid, i % loops.size());
+        }
+        CompletableFuture.allOf(joins).get(20, TimeUnit.SECONDS);
+
+        redis.restart();
+        redis.command("CONFIG", "RESETSTAT");
+
+        awaitTrue(Duration.ofSeconds(20), () -> node.isHealthy() && Long.parseLong(redis.command(existsArgs)) == count,
+                "every presence key back");
+        // Writes after that would be late re-syncs: one more canary check lets their first commands arrive.
+        long publishes = commandCalls("publish");
+        awaitTrue(Duration.ofSeconds(10), () -> commandCalls("publish") > publishes, "a canary check");
+        long touches = commandCalls("eval") + commandCalls("evalsha");
+        long sadds = commandCalls("sadd");
+        assertTrue(touches <= count + 100, touches + " presence scripts for " + count + " uids");
+        assertTrue(sadds <= count + 100, sadds + " SADDs for " + count + " uids");
+    }
+
+    /** Successful calls of {@code command} since Redis started or its stats were reset. */
+    private long commandCalls(String command) {
+        for (String stat : redis.command("INFO", "commandstats").split("\r?\n")) {
+            if (stat.startsWith("cmdstat_" + command + ":")) {
+                long calls = Long.parseLong(stat.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
+                long failed = stat.contains("failed_calls=") ? Long.parseLong(stat.replaceAll(".*,failed_calls=(\\d+).*", "$1")) : 0;
+                return calls - failed;
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void aFailureNoUidResyncRepairsReSyncsTheNodeWithoutWaitingForTheNextRefresh() throws Exception {
+        // A minute's TTL: the presence refresh, which used to start such re-syncs, ticks every 20 s.
+        RedisBroker node = node("gw-1", new Recorder(), new RedisOptions(redis.uri(), names.prefix(), Duration.ofSeconds(60)));
+        node.subscribe("stays").get(5, TimeUnit.SECONDS);
+        redis.command("CONFIG", "SET", "maxmemory", "1");
+
+        CompletableFuture<Void> joining = node.subscribe("joins");
+        assertThrows(ExecutionException.class, () -> joining.get(10, TimeUnit.SECONDS), "refused on every attempt");
+        redis.command("CONFIG", "SET", "maxmemory", "0");
+
+        awaitTrue(Duration.ofSeconds(5), node::isHealthy, "re-synced well before the next refresh");
+        assertEquals("[gw-1]", redis.command("ZRANGE", names.presenceKey("joins"), "0", "-1"));
+    }
+
+    @Test
     void whileRedisIsDownEveryPublishFailsWithinOneSecondAndThenAtOnce() throws Exception {
         RedisBroker ingest = publisher();
         redis.kill();

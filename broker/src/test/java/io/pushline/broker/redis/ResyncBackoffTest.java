@@ -8,10 +8,10 @@ class ResyncBackoffTest {
 
     @Test
     void theDelayDoublesPerFailureInARowUpToItsCap() {
-        assertEquals(250, RedisBroker.resyncDelayMillis(1));
-        assertEquals(500, RedisBroker.resyncDelayMillis(2));
-        assertEquals(1_000, RedisBroker.resyncDelayMillis(3));
-        assertEquals(RedisBroker.MAX_RESYNC_RETRY.toMillis(), RedisBroker.resyncDelayMillis(6));
-        assertEquals(RedisBroker.MAX_RESYNC_RETRY.toMillis(), RedisBroker.resyncDelayMillis(1_000));
+        assertEquals(250, ResyncRuns.delayMillis(1));
+        assertEquals(500, ResyncRuns.delayMillis(2));
+        assertEquals(1_000, ResyncRuns.delayMillis(3));
+        assertEquals(ResyncRuns.MAX_RETRY.toMillis(), ResyncRuns.delayMillis(6));
+        assertEquals(ResyncRuns.MAX_RETRY.toMillis(), ResyncRuns.delayMillis(1_000));
     }
 }
