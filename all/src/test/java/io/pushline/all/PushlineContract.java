@@ -368,6 +368,9 @@ abstract class PushlineContract {
                 ("{\"uid\":\"" + uid + "\",\"m\":\"\0\"}").getBytes(StandardCharsets.UTF_8),
                 concat(("{\"uid\":\"" + uid + "\",\"m\":\"").getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, (byte) 0x28}, "\"}".getBytes(StandardCharsets.UTF_8)),
                 "".getBytes(StandardCharsets.UTF_8),
+                // Jackson would guess these encodings and accept the line; a page received its NULs.
+                ("{\"uid\":\"" + uid + "\",\"m\":\"utf-16\"}").getBytes(StandardCharsets.UTF_16LE),
+                concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, ("{\"uid\":\"" + uid + "\",\"m\":\"bom\"}").getBytes(StandardCharsets.UTF_8)),
         };
         for (byte[] line : bad) {
             php.write(concat(line, new byte[] {'\n'}));

@@ -11,6 +11,7 @@ import io.pushline.common.netty.EventLoopOptions;
 import io.pushline.common.netty.EventLoops;
 import io.pushline.ingest.guard.IngestGuard;
 import io.pushline.ingest.line.IngestStats;
+import io.pushline.ingest.line.PublishBudgets;
 import io.pushline.ingest.line.PushLineHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +71,7 @@ public final class IngestServer implements AutoCloseable {
             throw e;
         }
         ServerBootstrap bootstrap = loops.transport().serverBootstrap(loops.group())
-                .childHandler(initializer = new IngestInitializer(options, broker, stats, guard));
+                .childHandler(initializer = new IngestInitializer(options, broker, stats, guard, loops.size()));
         try {
             this.listener = Listeners.bind(bootstrap, options.host(), options.port(), "ingest lines");
         } catch (RuntimeException e) {
@@ -78,8 +79,10 @@ public final class IngestServer implements AutoCloseable {
             releaseLoops();
             throw e;
         }
-        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max {} connections, {}, {} transport, {} event loops{})",
-                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxConnections(), guard.describe(),
+        log.info("pushline-ingest listening for lines on {}:{} ({}, max line {} bytes, max fan-out {} bytes a line, "
+                        + "{} publishes and {} bytes pending per loop, max {} connections, {}, {} transport, {} event loops{})",
+                options.host(), port(), broker.describe(), options.maxLineLength(), options.maxFanoutBytes(),
+                options.maxPendingPublishes(), initializer.budgets().maxBytesPerLoop(), options.maxConnections(), guard.describe(),
                 loops.transport().optionName(), loops.size(), ownsLoops ? "" : " shared");
     }
 
@@ -104,6 +107,11 @@ public final class IngestServer implements AutoCloseable {
     /** Open connections and refusals at the cap. */
     public ConnectionLimit connections() {
         return initializer.limit();
+    }
+
+    /** Publishes and their bytes awaiting Redis, per event loop, and the connections waiting for them. */
+    public PublishBudgets pending() {
+        return initializer.budgets();
     }
 
     /** Refusals by the allow-list, the AUTH line and the rate limit. */

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,11 +12,17 @@ import java.util.function.Consumer;
 
 /**
  * Caps the connections one listener holds. A connection over the cap is handed to {@code refuse} (which answers
- * and closes it) and never reaches the rest of its pipeline; the count is kept exactly by pairing every
- * accepted activation with its deactivation. Shared by all of a listener's connections; thread-safe.
+ * and closes it) and never reaches the rest of its pipeline. A connection is uncounted on deactivation only if it
+ * was counted on activation (a channel attribute says so): a handler in front of this one may close a connection
+ * before its activation reaches here (an address allow-list does, on registration), and uncounting that one drove
+ * the count negative and let the listener hold more than its cap. Shared by all of a listener's connections;
+ * thread-safe.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+
+    /** Set on a connection this limit counted; cleared when it is uncounted, so that happens once. */
+    private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf(ConnectionLimit.class, "counted");
 
     private final int max;
     private final Consumer<Channel> refuse;
@@ -32,16 +39,19 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
             refused.incrementAndGet();
-            ctx.pipeline().remove(this); // its inactivation must not be counted
+            ctx.pipeline().remove(this);
             refuse.accept(ctx.channel());
             return;
         }
+        ctx.channel().attr(COUNTED).set(Boolean.TRUE);
         super.channelActive(ctx);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        open.decrementAndGet();
+        if (ctx.channel().attr(COUNTED).getAndSet(null) != null) {
+            open.decrementAndGet();
+        }
         super.channelInactive(ctx);
     }
 

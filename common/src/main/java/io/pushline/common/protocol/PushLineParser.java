@@ -5,14 +5,16 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.pushline.common.protocol.InvalidLineException.Reason;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Finds the target of an ingest line without building a tree: it streams the tokens once, validating the whole
@@ -35,6 +37,8 @@ public final class PushLineParser {
     /** Deepest nesting accepted inside a line: far beyond any real payload, far below a stack overflow. */
     static final int MAX_NESTING_DEPTH = 64;
 
+    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
@@ -47,9 +51,11 @@ public final class PushLineParser {
     public static PushTarget parse(byte[] bytes, int offset, int length) throws InvalidLineException {
         // Jackson decodes only the strings it is asked for, and even then admits encoded surrogates and overlong
         // forms, all of which a browser refuses in a text frame (1007): check the whole line strictly first.
-        if (!ByteBufUtil.isText(Unpooled.wrappedBuffer(bytes, offset, length), StandardCharsets.UTF_8)) {
+        ByteBuf line = Unpooled.wrappedBuffer(bytes, offset, length);
+        if (!ByteBufUtil.isText(line, StandardCharsets.UTF_8)) {
             throw new InvalidLineException(Reason.INVALID_UTF8, "the line is not valid UTF-8");
         }
+        refuseOtherEncodings(line);
         try (JsonParser p = JSON.createParser(bytes, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidLineException(Reason.NOT_AN_OBJECT, "the line is not a JSON object");
@@ -88,25 +94,43 @@ public final class PushLineParser {
         }
     }
 
+    /**
+     * Jackson's byte parser guesses the encoding from the first bytes: a UTF-8 byte-order mark, or the NUL bytes of
+     * UTF-16 and UTF-32 text, make it decode the line as that, so {@code {"uid":"u"}} in UTF-16 passed as a push and
+     * a page received NULs. The wire is UTF-8 only, and no valid JSON text holds a raw NUL (in a string it must be
+     * escaped), so both are refused here, before Jackson guesses. The NUL search is Netty's word-at-a-time scan.
+     */
+    private static void refuseOtherEncodings(ByteBuf line) throws InvalidLineException {
+        int start = line.readerIndex();
+        int length = line.readableBytes();
+        if (length >= UTF8_BOM.length && line.getByte(start) == UTF8_BOM[0] && line.getByte(start + 1) == UTF8_BOM[1]
+                && line.getByte(start + 2) == UTF8_BOM[2]) {
+            throw new InvalidLineException(Reason.INVALID_JSON, "the line starts with a byte-order mark; send UTF-8 without one");
+        }
+        int nul = line.indexOf(start, start + length, (byte) 0);
+        if (nul >= 0) {
+            throw new InvalidLineException(Reason.INVALID_JSON, "raw NUL byte at offset " + (nul - start)
+                    + " (UTF-16 or UTF-32 text, or an unescaped NUL); send UTF-8 JSON");
+        }
+    }
+
     private static List<String> readUids(JsonParser p, JsonToken value) throws IOException, InvalidLineException {
         if (value != JsonToken.START_ARRAY) {
             return List.of(readUid(p, value));
         }
-        List<String> uids = new ArrayList<>();
+        // A set, not List.contains: a list of 1,000 uids cost half a million comparisons to check for duplicates.
+        Set<String> uids = new LinkedHashSet<>();
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             String uid = readUid(p, t);
-            if (!uids.contains(uid)) {
-                if (uids.size() == MAX_UIDS) {
-                    throw new InvalidLineException(Reason.TOO_MANY_UIDS, "more than " + MAX_UIDS + " uids in one line");
-                }
-                uids.add(uid);
+            if (uids.add(uid) && uids.size() > MAX_UIDS) {
+                throw new InvalidLineException(Reason.TOO_MANY_UIDS, "more than " + MAX_UIDS + " uids in one line");
             }
         }
         if (uids.isEmpty()) {
             throw new InvalidLineException(Reason.MISSING_UID, "\"uid\" is an empty list");
         }
-        return uids;
+        return List.copyOf(uids);
     }
 
     private static String readUid(JsonParser p, JsonToken t) throws IOException, InvalidLineException {

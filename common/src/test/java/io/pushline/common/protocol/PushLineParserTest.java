@@ -145,4 +145,48 @@ class PushLineParserTest {
         assertTrue(Uid.isValid("x".repeat(Uid.MAX_LENGTH)));
         assertTrue(!Uid.isValid("x".repeat(Uid.MAX_LENGTH + 1)));
     }
+
+    /** Jackson guesses UTF-16 and UTF-32 from the NULs of an ASCII line; the wire is UTF-8 and nothing else. */
+    @ParameterizedTest
+    @ValueSource(strings = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE"})
+    void refusesALineInAnotherEncodingThanUtf8(String charset) {
+        byte[] line = "{\"uid\":\"uid1\",\"m\":\"x\"}".getBytes(java.nio.charset.Charset.forName(charset));
+        assertEquals(Reason.INVALID_JSON, refused(line));
+    }
+
+    @Test
+    void refusesAUtf8ByteOrderMark() {
+        byte[] json = "{\"uid\":\"uid1\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] line = new byte[json.length + 3];
+        line[0] = (byte) 0xEF;
+        line[1] = (byte) 0xBB;
+        line[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, line, 3, json.length);
+        assertEquals(Reason.INVALID_JSON, refused(line));
+    }
+
+    @Test
+    void refusesARawNulAnywhereEvenBetweenTokens() {
+        assertEquals(Reason.INVALID_JSON, refused("{\"uid\":\"uid1\"}\u0000"));
+        assertEquals(Reason.INVALID_JSON, refused("\u0000{\"uid\":\"uid1\"}"));
+    }
+
+    @Test
+    void aByteOrderMarkInsideAStringIsJustACharacter() throws Exception {
+        assertEquals(PushTarget.of("a"), parse("{\"uid\":\"a\",\"m\":\"\ufeff\"}"));
+    }
+
+    /** A thousand distinct uids, each compared with every other one, took a quadratic pass; a set takes one. */
+    @Test
+    void aThousandDistinctUidsAreAcceptedAndDuplicatesStillCountOnce() throws Exception {
+        StringBuilder b = new StringBuilder("{\"uid\":[");
+        for (int i = 0; i < PushLineParser.MAX_UIDS; i++) {
+            b.append(i == 0 ? "" : ",").append('"').append("user-").append(i).append('"');
+        }
+        b.append(",\"user-0\",\"user-999\"]}");
+        List<String> uids = parse(b.toString()).uids();
+        assertEquals(PushLineParser.MAX_UIDS, uids.size());
+        assertEquals("user-0", uids.get(0));
+        assertEquals("user-999", uids.get(uids.size() - 1));
+    }
 }

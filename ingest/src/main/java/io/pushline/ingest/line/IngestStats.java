@@ -29,6 +29,7 @@ public final class IngestStats {
     private volatile Timer publishLatency;
     /** When the last broker-error line was logged (nanoTime), so that an outage logs a line a second, not a line a push. */
     private final LogThrottle errorLog = new LogThrottle(Duration.ofSeconds(1));
+    private final LogThrottle fanoutLog = new LogThrottle(Duration.ofSeconds(1));
 
     public IngestStats() {
         for (InvalidLineException.Reason r : InvalidLineException.Reason.values()) {
@@ -48,6 +49,20 @@ public final class IngestStats {
         }
     }
     void refused(InvalidLineException.Reason reason) { refused.get(reason).increment(); }
+
+    /**
+     * A valid line refused because publishing it once per target would cost Redis more than the cap: counted, and
+     * named at most once a second, since a backend that sends one usually sends many.
+     */
+    void fanoutRefused(int lineBytes, int targets, long maxFanoutBytes, Object peer) {
+        LongAdder count = refused.get(InvalidLineException.Reason.FANOUT_TOO_LARGE);
+        count.increment();
+        if (fanoutLog.allow()) {
+            log.warn("ingest: refused a line from {}: {} bytes to {} uids is {} bytes of publishes, over --max-fanout-bytes "
+                    + "(PUSHLINE_MAX_FANOUT_BYTES) {}; send it to fewer uids at once ({} such lines so far; at most one line "
+                    + "a second here)", peer, lineBytes, targets, (long) lineBytes * targets, maxFanoutBytes, count.sum());
+        }
+    }
 
     /** How long the broker took to answer one line (presence check and publish, one round trip on Redis). */
     void publishTook(long nanos) {

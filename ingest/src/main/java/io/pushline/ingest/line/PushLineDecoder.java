@@ -1,5 +1,6 @@
 package io.pushline.ingest.line;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -14,17 +15,29 @@ import io.netty.handler.timeout.IdleStateEvent;
  * how TCP split it. {@link PushLineHandler} enforces the exact limit on the stripped line.
  *
  * <p>On an idle event it closes the connection only if a partial line is waiting: a connection that is idle
- * between lines is a healthy persistent PHP client, one stuck mid-line is not.
+ * between lines is a healthy persistent PHP client, one stuck mid-line is not. "Mid-line" is whether the last byte
+ * received was not a newline, not whether bytes are buffered here: while an over-long line is being discarded
+ * nothing is buffered, and a client that stalled inside one was kept open for ever.
  */
 public final class PushLineDecoder extends LineBasedFrameDecoder {
+
+    private boolean midLine;
 
     public PushLineDecoder(int maxLineLength) {
         super(maxLineLength + 1, true, true);
     }
 
     @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            midLine = bytes.getByte(bytes.writerIndex() - 1) != '\n';
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && actualReadableBytes() > 0) {
+        if (evt instanceof IdleStateEvent && midLine) {
             ctx.close();
             return;
         }

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.pushline.broker.Broker;
 import io.pushline.common.protocol.InvalidLineException;
@@ -21,14 +22,23 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Turns each line into a publish and answers {@code ok}/{@code fail} in line order, however the broker's
- * answers interleave. At most {@code maxInFlight} lines await a reply; past that, and while the client is not
- * reading its replies, the connection is not read (TCP back-pressure reaches the client) so no queue here can
- * grow without bound.
+ * Turns each line into a publish per target and answers {@code ok}/{@code fail} in line order, however the
+ * broker's answers interleave. The connection is not read (TCP back-pressure reaches the client), so no queue here
+ * can grow without bound, while:
+ * <ul>
+ *   <li>{@code maxInFlight} publishes (one per target uid, so a line of 1,000 uids counts 1,000) or lines of the
+ *   connection await their reply, until half of them are answered;</li>
+ *   <li>the client is not reading its replies;</li>
+ *   <li>the event loop's {@link PublishBudget}, shared with its other connections, is spent: the line that did not
+ *   fit, and any read after it, are held in order and published when answers free the budget.</li>
+ * </ul>
+ * A line whose fan-out (targets times length) passes {@code maxFanoutBytes} is answered {@code fail} at once.
  *
- * <p>One instance per connection; all state is touched only on the connection's event loop.
+ * <p>When the client shuts its output down after its lines (PHP's {@code stream_socket_shutdown(STREAM_SHUT_WR)},
+ * {@code nc -N}) the connection stays half open: every line already read is answered, then it closes, as when the
+ * ingest stops. One instance per connection; all state is touched only on the connection's event loop.
  */
-public final class PushLineHandler extends ChannelInboundHandlerAdapter {
+public final class PushLineHandler extends ChannelInboundHandlerAdapter implements PublishBudget.Waiter {
 
     private static final Logger log = LoggerFactory.getLogger(PushLineHandler.class);
     private static final ByteBuf OK = reply(Replies.ok());
@@ -43,11 +53,20 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
         return Unpooled.unreleasableBuffer(Unpooled.directBuffer(text.length).writeBytes(text)).asReadOnly();
     }
 
+    /** A line read while the loop's budget was spent: published, in order, when the budget frees. */
+    private record HeldLine(PushTarget target, byte[] bytes, int targets, long cost, CompletableFuture<Boolean> reply) {
+    }
+
     private final Broker broker;
     private final IngestStats stats;
-    private final int maxInFlight;
-    private final int maxLineLength;
+    private final LineLimits limits;
+    private final PublishBudgets budgets;
     private final ArrayDeque<CompletableFuture<Boolean>> awaitingReply = new ArrayDeque<>();
+    private final ArrayDeque<HeldLine> held = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private PublishBudget budget;
+    private int publishesInFlight;
+    private boolean waitingForBudget;
     private boolean unflushed;
     private boolean flushQueued;
     private boolean draining;
@@ -63,11 +82,22 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
         }
     };
 
-    public PushLineHandler(Broker broker, IngestStats stats, int maxInFlight, int maxLineLength) {
+    public PushLineHandler(Broker broker, IngestStats stats, LineLimits limits, PublishBudgets budgets) {
         this.broker = broker;
         this.stats = stats;
-        this.maxInFlight = maxInFlight;
-        this.maxLineLength = maxLineLength;
+        this.limits = limits;
+        this.budgets = budgets;
+    }
+
+    /** Without a fan-out cap or a loop budget: for tests of the line handling alone. */
+    public PushLineHandler(Broker broker, IngestStats stats, int maxInFlight, int maxLineLength) {
+        this(broker, stats, LineLimits.of(maxInFlight, maxLineLength), PublishBudgets.unlimited());
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.budget = budgets.of(ctx.channel().eventLoop());
     }
 
     @Override
@@ -79,14 +109,11 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
         ByteBuf line = (ByteBuf) msg;
         CompletableFuture<Boolean> reply;
         try {
-            if (line.readableBytes() > maxLineLength) {
-                throw new InvalidLineException(InvalidLineException.Reason.TOO_LONG, "line over " + maxLineLength + " bytes");
+            if (line.readableBytes() > limits.maxLineLength()) {
+                throw new InvalidLineException(InvalidLineException.Reason.TOO_LONG, "line over " + limits.maxLineLength() + " bytes");
             }
             byte[] bytes = ByteBufUtil.getBytes(line);
-            PushTarget target = PushLineParser.parse(bytes, 0, bytes.length);
-            long started = System.nanoTime();
-            reply = publish(target, bytes);
-            reply.whenComplete((r, e) -> stats.publishTook(System.nanoTime() - started));
+            reply = admit(ctx, PushLineParser.parse(bytes, 0, bytes.length), bytes);
         } catch (InvalidLineException e) {
             stats.refused(e.reason());
             log.debug("ingest: refused a line from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
@@ -95,6 +122,84 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
             line.release();
         }
         enqueue(ctx, reply);
+    }
+
+    /** Publishes a valid line now, holds it for the loop's budget, or refuses it for its fan-out. */
+    private CompletableFuture<Boolean> admit(ChannelHandlerContext ctx, PushTarget target, byte[] bytes) {
+        int targets = target.broadcast() ? 1 : target.uids().size(); // a broadcast is one PUBLISH
+        long cost = (long) targets * bytes.length;
+        if (cost > limits.maxFanoutBytes()) {
+            stats.fanoutRefused(bytes.length, targets, limits.maxFanoutBytes(), ctx.channel().remoteAddress());
+            return REFUSED;
+        }
+        if (held.isEmpty() && budget.tryAcquire(targets, cost)) {
+            return publishCounted(ctx, target, bytes, targets, cost);
+        }
+        // The loop's budget is spent (or this connection already holds lines, which go first): hold the line and
+        // stop reading; lines already in this read are held behind it, so they are still published in order.
+        HeldLine h = new HeldLine(target, bytes, targets, cost, new CompletableFuture<>());
+        held.add(h);
+        ctx.channel().config().setAutoRead(false);
+        if (!waitingForBudget) {
+            waitingForBudget = true;
+            budget.await(this);
+        }
+        return h.reply();
+    }
+
+    /** Called by the loop's budget when answers freed some of it. */
+    @Override
+    public boolean publishHeld() {
+        if (!ctx.channel().isActive()) {
+            held.clear(); // nobody to answer; the budget was never taken for these
+            waitingForBudget = false;
+            return true;
+        }
+        HeldLine h;
+        while ((h = held.peek()) != null && budget.acquireIfRoom(h.targets(), h.cost())) {
+            held.poll();
+            CompletableFuture<Boolean> reply = h.reply();
+            publishCounted(ctx, h.target(), h.bytes(), h.targets(), h.cost()).whenComplete((r, e) -> {
+                if (e != null) {
+                    reply.completeExceptionally(e);
+                } else {
+                    reply.complete(r);
+                }
+            });
+        }
+        if (!held.isEmpty()) {
+            return false;
+        }
+        waitingForBudget = false;
+        resumeReadingIfCaughtUp(ctx);
+        return true;
+    }
+
+    /** Publishes with the budget already taken; gives it back, on this loop, when the broker answers. */
+    private CompletableFuture<Boolean> publishCounted(ChannelHandlerContext ctx, PushTarget target, byte[] bytes, int targets, long cost) {
+        publishesInFlight += targets;
+        long started = System.nanoTime();
+        CompletableFuture<Boolean> reply;
+        try {
+            reply = publish(target, bytes);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((r, e) -> {
+            stats.publishTook(System.nanoTime() - started);
+            if (ctx.executor().inEventLoop()) {
+                answered(ctx, targets, cost);
+            } else {
+                ctx.executor().execute(() -> answered(ctx, targets, cost));
+            }
+        });
+        return reply;
+    }
+
+    private void answered(ChannelHandlerContext ctx, int targets, long cost) {
+        publishesInFlight -= targets;
+        budget.release(targets, cost);
+        resumeReadingIfCaughtUp(ctx);
     }
 
     private CompletableFuture<Boolean> publish(PushTarget target, byte[] line) {
@@ -154,7 +259,7 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         }
-        if (awaitingReply.size() >= maxInFlight) {
+        if (awaitingReply.size() >= limits.maxInFlight() || publishesInFlight >= limits.maxInFlight()) {
             ctx.channel().config().setAutoRead(false);
         }
     }
@@ -186,13 +291,25 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == DRAIN) {
+        // The client shut its output down (FIN after its lines; the ingest allows half-closed connections): it
+        // sends nothing more but still reads, so its lines are answered as on a stop, then the connection closes.
+        if (evt == DRAIN || evt instanceof ChannelInputShutdownEvent) {
             draining = true;
             ctx.channel().config().setAutoRead(false);
             closeIfDrained(ctx);
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (waitingForBudget) {
+            waitingForBudget = false;
+            budget.cancel(this);
+        }
+        held.clear();
+        super.channelInactive(ctx);
     }
 
     private void closeIfDrained(ChannelHandlerContext ctx) {
@@ -225,7 +342,9 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void resumeReadingIfCaughtUp(ChannelHandlerContext ctx) {
-        if (!draining && !ctx.channel().config().isAutoRead() && awaitingReply.size() <= maxInFlight / 2 && ctx.channel().isWritable()) {
+        int half = limits.maxInFlight() / 2;
+        if (!draining && held.isEmpty() && !ctx.channel().config().isAutoRead() && awaitingReply.size() <= half
+                && publishesInFlight <= half && ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(true);
         }
     }

@@ -183,6 +183,45 @@ class PushLineHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /** A line of many uids is that many publishes to Redis; counted as one line, a client could queue 1,000 times more. */
+    @Test
+    void aLineOfManyUidsCountsOncePerUidTowardsTheInFlightLimit() {
+        EmbeddedChannel ch = channel(4);
+        ch.writeInbound(bytes("{\"uid\":[\"a\",\"b\",\"c\",\"d\"]}\n"));
+        assertEquals(4, broker.pending.size());
+        assertFalse(ch.config().isAutoRead(), "one line, but 4 publishes await Redis: stop reading");
+
+        broker.pending.forEach(f -> f.complete(false));
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead());
+        assertEquals("fail\n", replies(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    /** The loop's budget (2 publishes here) holds the third line; lines behind it keep their order, replies too. */
+    @Test
+    void aLineOverTheLoopsBudgetIsHeldAndPublishedInOrderWhenTheBudgetFrees() {
+        EmbeddedChannel ch = new EmbeddedChannel(new PushLineDecoder(1024),
+                new PushLineHandler(broker, stats, new LineLimits(1024, 1024, Long.MAX_VALUE), new PublishBudgets(2, 1 << 20, 1)));
+        ch.writeInbound(bytes("{\"uid\":\"a\"}\n{\"uid\":\"b\"}\n{\"uid\":\"c\"}\nbad\n{\"uid\":\"d\"}\n"));
+        assertEquals(2, broker.pending.size(), "a and b are published; c waits for the budget, and d behind it");
+        assertFalse(ch.config().isAutoRead(), "the connection is not read while it holds lines");
+
+        broker.pending.get(0).complete(true);
+        ch.runPendingTasks();
+        assertEquals(3, broker.pending.size(), "a's answer freed one publish: c goes, d still waits");
+        broker.pending.get(1).complete(false);
+        ch.runPendingTasks();
+        assertEquals(4, broker.pending.size());
+        broker.pending.get(2).complete(true);
+        broker.pending.get(3).complete(true);
+        ch.runPendingTasks();
+
+        assertEquals("ok\nfail\nok\nfail\nok\n", replies(ch));
+        assertTrue(ch.config().isAutoRead());
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void anOverlongLineIsOneFailAtOnceAndTheRestOfItIsDiscarded() {
         EmbeddedChannel ch = channel(16);
