@@ -53,7 +53,8 @@ import java.util.function.Function;
  *
  * <p>Recovery: what failed while Redis was unreachable is remembered and set right by a re-sync ({@link ResyncRuns}) when a
  * connection comes back (every joined uid resubscribed and its presence re-asserted, every uid that left
- * unsubscribed and withdrawn). A pub/sub connection that is open but no longer receives (a network black hole,
+ * unsubscribed and withdrawn). Until then the presence refresh only extends existing entries, of the uids whose
+ * every lane still receives, so one lane that cannot reconnect takes only its own uids offline. A pub/sub connection that is open but no longer receives (a network black hole,
  * a demoted master) is found by a canary the node publishes to itself, which every lane receives, and replaced.
  *
  * <p>Publishing goes through a circuit breaker: while Redis fails, publishes fail at once.
@@ -112,6 +113,7 @@ public final class RedisBroker implements Broker {
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private final LogThrottle failureLog = new LogThrottle(Duration.ofSeconds(30));
     private final LogThrottle replaceLog = new LogThrottle(Duration.ofSeconds(30));
+    private final LogThrottle staleRefreshLog = new LogThrottle(Duration.ofSeconds(30));
     /** Attempts in a row to open a pub/sub connection that failed, over all lanes; for the back-off and the log. */
     private final AtomicInteger replaceFailures = new AtomicInteger();
 
@@ -156,7 +158,7 @@ public final class RedisBroker implements Broker {
         this.subscriber = subscriber;
         this.redis = new RedisConnections(options, loops);
         this.refreshes = new RefreshRuns("redis broker " + nodeId, refreshEvery(presenceTtl), presenceTtl, this::refresh,
-                this::inStepWithRedis, redis.resources.eventExecutorGroup());
+                () -> !closed && !withdrawn, redis.resources.eventExecutorGroup());
         this.uidResyncs = new UidResyncs("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::inStepWithRedis,
                 this::resyncOne, this::leftDirty);
         this.resyncRuns = new ResyncRuns("redis broker " + nodeId, redis.resources.eventExecutorGroup(), this::resync,
@@ -220,7 +222,11 @@ public final class RedisBroker implements Broker {
 
     /** Every write of a uid's presence goes over one lane, so that its add and its remove cannot overtake each other. */
     private RedisPresence presenceOf(String uid) {
-        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size())).presence;
+        return presenceLaneOf(uid).presence;
+    }
+
+    private RedisLane presenceLaneOf(String uid) {
+        return lanes.get(Math.floorMod(uid.hashCode(), lanes.size()));
     }
 
     // ---- publishing side ------------------------------------------------------------------------------------
@@ -471,17 +477,17 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** Every third of the TTL: vouch again for every uid held, or start a re-sync none has started. */
+    /**
+     * Every third of the TTL: vouch again for every uid held, and start a re-sync none has started. While the node
+     * waits to re-sync, the refresh still runs, but only keeps alive what the node still delivers (see
+     * {@link #keepAlive}): before, it stopped altogether, and one pub/sub connection that could not come back (Redis
+     * at maxclients, an ACL change) made every uid of the node read offline after the TTL, though the pages on its
+     * other loops still received their pushes.
+     */
     private void refreshPresence() {
         try {
-            if (dirty) {
-                if (!resyncRuns.retryPending()) {
-                    resyncRuns.request(); // else the pending retry re-syncs, on its back-off
-                }
-                return;
-            }
-            if (resyncing) {
-                return; // the re-sync writes presence itself, after the subscriptions it waits for
+            if (dirty && !resyncRuns.retryPending()) {
+                resyncRuns.request(); // else the pending retry re-syncs, on its back-off
             }
             refreshes.tick();
         } catch (RuntimeException e) {
@@ -499,9 +505,73 @@ public final class RedisBroker implements Broker {
             return null;
         });
         List<String> held = new ArrayList<>(joined.keySet());
-        CompletableFuture<Void> answered = Slices.each(held, this::touch, refreshSpread, redis.resources.eventExecutorGroup());
+        StaleRefresh stale = new StaleRefresh();
+        CompletableFuture<Void> answered = Slices.each(held, uid -> inStepWithRedis() ? touch(uid) : keepAlive(uid, stale),
+                refreshSpread, redis.resources.eventExecutorGroup());
         answered.exceptionally(this::markDirty);
+        answered.thenRun(() -> logStale(stale, held.size()));
         return new RefreshRuns.Started(held.size(), answered);
+    }
+
+    /**
+     * A refresh's write for one uid while Redis may not match the node (a connection is down or came back, the node
+     * waits to re-sync, or re-syncs): extends the node's entry, never creates one, and only for a uid whose every
+     * loop holding a page of it still receives (see {@link RedisLane#delivers}). So a uid on a loop whose pub/sub
+     * connection is down reads offline after the TTL, as its pushes reach none of its pages there; the others stay
+     * online; and a Redis restarted empty gets its entries from the re-sync alone, after the subscriptions. A write
+     * that fails is let go: the node re-syncs, which writes every entry again.
+     */
+    private CompletableFuture<?> keepAlive(String uid, StaleRefresh stale) {
+        synchronized (lock) {
+            Held held = joined.get(uid);
+            if (held == null || withdrawn || closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!presenceLaneOf(uid).connection.isOpen() || !everyLaneDelivers(held)) {
+                stale.letLapse();
+                return CompletableFuture.completedFuture(null);
+            }
+            return presenceOf(uid).extend(uid)
+                    .thenAccept(extended -> stale.extended(extended > 0))
+                    .exceptionally(e -> null);
+        }
+    }
+
+    /** Whether each lane holding a page of the uid delivers its lines there. */
+    private boolean everyLaneDelivers(Held held) {
+        for (int lane = held.lanes.nextSetBit(0); lane >= 0; lane = held.lanes.nextSetBit(lane + 1)) {
+            if (!lanes.get(lane).delivers(CANARY_SILENCE.toMillis())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Says what a refresh made of a node waiting to re-sync, and why: at most once per 30 s. */
+    private void logStale(StaleRefresh stale, int held) {
+        if (!stale.any() || !staleRefreshLog.allow()) {
+            return;
+        }
+        List<Integer> notDelivering = new ArrayList<>();
+        for (RedisLane lane : lanes) {
+            if (!lane.delivers(CANARY_SILENCE.toMillis())) {
+                notDelivering.add(lane.index);
+            }
+        }
+        log.warn("redis broker {}: waiting to re-sync with Redis (pub/sub connection of lanes {} down, replaced or not "
+                        + "re-synced yet; {} of {} connections open); this presence refresh of {} uids kept {} online, found "
+                        + "{} with no entry left to extend (only a re-sync writes new ones), and let {} lapse: a loop holding "
+                        + "them does not receive, so they read offline within the presence TTL ({} ms)",
+                nodeId, notDelivering, openConnections(), 2 * lanes.size(), held, stale.extended(), stale.absent(),
+                stale.lapsing(), presenceTtl.toMillis());
+    }
+
+    private int openConnections() {
+        int open = 0;
+        for (RedisLane lane : lanes) {
+            open += (lane.connection.isOpen() ? 1 : 0) + (lane.pubsub != null && lane.pubsub.isOpen() ? 1 : 0);
+        }
+        return open;
     }
 
     /**
@@ -548,6 +618,7 @@ public final class RedisBroker implements Broker {
         StatefulRedisPubSubConnection<String, byte[]> deaf;
         synchronized (lock) {
             lane.replacingPubSub = true;
+            lane.pubSubLosses.incrementAndGet(); // the new connection holds no subscription until a re-sync
             dirty = true;
             deaf = lane.pubsub;
         }
@@ -614,7 +685,10 @@ public final class RedisBroker implements Broker {
         resyncing = true;
         dirty = false; // cleared first, so that a failure during the re-sync is not lost
         List<CompletableFuture<?>> confirmed = new ArrayList<>();
+        // The pub/sub losses this re-sync sets right: one after this snapshot may have lost what it subscribes.
+        long[] losses = new long[lanes.size()];
         synchronized (lock) {
+            lanes.forEach(lane -> losses[lane.index] = lane.pubSubLosses.get());
             for (Map.Entry<String, Long> note : leftDirty.entrySet()) {
                 String uid = note.getKey();
                 long number = note.getValue();
@@ -662,6 +736,7 @@ public final class RedisBroker implements Broker {
                 .thenCompose(v -> lanes.get(0).presence.refreshNodeList())
                 .handle((v, e) -> {
                     if (e == null) {
+                        lanes.forEach(lane -> lane.pubSubLossesResynced = losses[lane.index]);
                         resyncing = false;
                         return null;
                     }
@@ -866,6 +941,9 @@ public final class RedisBroker implements Broker {
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
             if (closed) {
                 return;
+            }
+            if (pubsubOf != null) {
+                pubsubOf.pubSubLosses.incrementAndGet(); // Redis may have dropped its subscriptions with it
             }
             dirty = true;
             long lost = losses.incrementAndGet();

@@ -4,6 +4,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * One event loop's share of a node's Redis traffic: a command connection on that loop, flushed once per turn, and,
  * on a gateway, a pub/sub connection on that loop with the queue of its subscriptions. A push then stays on the
@@ -28,12 +30,28 @@ final class RedisLane {
     int uids;
     volatile long lastCanaryNanos = System.nanoTime();
     volatile boolean replacingPubSub;
+    /** Times the pub/sub connection was lost or replaced: each time, Redis may have lost its subscriptions. */
+    final AtomicLong pubSubLosses = new AtomicLong();
+    /** {@link #pubSubLosses} as a re-sync that then succeeded found it: the losses whose subscriptions were set right. */
+    volatile long pubSubLossesResynced;
 
     RedisLane(int index, StatefulRedisConnection<String, byte[]> connection, TurnFlusher flusher) {
         this.index = index;
         this.connection = connection;
         this.commands = connection.async();
         this.written = flusher::written;
+    }
+
+    /**
+     * Whether a line published to a uid subscribed here reaches this lane's loop, as far as the node can tell: its
+     * pub/sub connection is open, not being replaced, not silent past {@code maxSilenceMillis}, and has not been
+     * lost since the last re-sync. A connection that came back holds only what Lettuce re-subscribed, and a new one
+     * nothing, until a re-sync has confirmed it.
+     */
+    boolean delivers(long maxSilenceMillis) {
+        StatefulRedisPubSubConnection<String, byte[]> current = pubsub;
+        return current != null && current.isOpen() && !replacingPubSub && canarySilenceMillis() <= maxSilenceMillis
+                && pubSubLosses.get() == pubSubLossesResynced;
     }
 
     long canarySilenceMillis() {

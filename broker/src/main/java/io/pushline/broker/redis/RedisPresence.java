@@ -24,6 +24,7 @@ final class RedisPresence {
 
     private static final LuaScript TOUCH = LuaScript.load("touch.lua");
     private static final LuaScript LEAVE = LuaScript.load("leave.lua");
+    private static final LuaScript EXTEND = LuaScript.load("extend.lua");
     /** Uids whose join or leave may wait per lane: far more than one node holds (20,000 per process here). */
     private static final int MAX_WAITING = 1 << 20;
 
@@ -66,6 +67,16 @@ final class RedisPresence {
     /** Vouches again, without touching the node's list (the heartbeat's job for every uid held). */
     CompletableFuture<Long> touch(String uid) {
         return TOUCH.run(redis, written, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
+    }
+
+    /**
+     * Vouches again only if the node's entry exists and has not passed its time; never creates one (see
+     * {@code extend.lua}). For a node that Redis may not match, whose entries only a re-sync may create.
+     *
+     * @return 1 when the entry was extended, 0 when there was none
+     */
+    CompletableFuture<Long> extend(String uid) {
+        return EXTEND.run(redis, written, new String[] {names.presenceKey(uid)}, nodeId, ttlMillis);
     }
 
     /** Stops vouching for {@code uid} and drops it from the node's list; see {@link #add}. */

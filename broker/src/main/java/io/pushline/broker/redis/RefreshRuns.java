@@ -51,7 +51,8 @@ final class RefreshRuns {
      * @param owner   names the node in log lines
      * @param refresh starts one refresh
      * @param mayRun  whether a refresh that was due may start once the running one has ended (false once the node
-     *                is closing, or re-syncing, which writes presence itself)
+     *                is closing or withdrawn; a node waiting to re-sync still refreshes, keeping alive only what it
+     *                still delivers)
      * @param restarts where an overdue refresh starts: the timer's thread, not the event loop that read Redis's
      *                 last answer (a refresh copies the list of every uid held)
      */
@@ -102,7 +103,7 @@ final class RefreshRuns {
                 return;
             }
             // Overdue: a tick came while it ran. A failed refresh has marked the node for a re-sync, which writes
-            // presence itself; mayRun says so.
+            // presence itself; the next tick refreshes what the node still delivers meanwhile.
             if (e != null || !mayRun.getAsBoolean()) {
                 state.set(IDLE);
                 return;

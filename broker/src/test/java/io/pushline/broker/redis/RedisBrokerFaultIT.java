@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -251,6 +252,136 @@ class RedisBrokerFaultIT {
 
         node.unsubscribe("moves", 1).get(5, TimeUnit.SECONDS);
         assertEquals(0, numsub("moves"), "the node holds \"moves\" nowhere");
+    }
+
+    @Test
+    void whileOneLanesPubSubConnectionStaysDownTheUidsHeldOnlyOnTheOtherLanesStayOnline() throws Exception {
+        // A 3 s TTL: a refresh every second. The node logs in as a user the test switches off, as above, so that the
+        // first lane's pub/sub connection stays down while every other connection of the node stays up. Before, the
+        // node refreshed no presence while it waited for that connection, and every uid read offline after the TTL.
+        Duration ttl = Duration.ofSeconds(3);
+        redis.command("ACL", "SETUSER", "node", "on", ">node-pw", "~*", "&*", "+@all");
+        RedisOptions asNode = new RedisOptions("redis://node:node-pw@" + redis.host() + ":" + redis.port(), names.prefix(), ttl);
+        Recorder gateway = new Recorder();
+        RedisBroker node = node("gw-1", gateway, asNode);
+        RedisBroker ingest = publisher();
+        // Presence is written on the lane the uid's hash picks: both lanes' command connections carry some of each.
+        List<String> onFirst = List.of("first-a", "first-b", "first-c", "first-d");
+        List<String> onSecond = List.of("second-a", "second-b", "second-c");
+        for (String uid : onFirst) {
+            node.subscribe(uid, 0).get(5, TimeUnit.SECONDS);
+        }
+        for (String uid : onSecond) {
+            node.subscribe(uid, 1).get(5, TimeUnit.SECONDS);
+        }
+        node.subscribe("both", 0).get(5, TimeUnit.SECONDS);
+        node.subscribe("both", 1).get(5, TimeUnit.SECONDS);
+        String firstLane = pubSubClientWith(2 + onFirst.size() + 1); // the canary, broadcasts, its uids and "both"
+
+        redis.command("ACL", "SETUSER", "node", "off");
+        redis.command("CLIENT", "KILL", "ID", firstLane);
+        long down = System.nanoTime();
+        awaitTrue(Duration.ofSeconds(5), () -> !node.isHealthy(), "the node saw its pub/sub connection go");
+        // Their pushes reach no page any more: they read offline within the TTL. "both" too: a node vouches for a
+        // uid only while every loop holding a page of it receives.
+        awaitTrue(ttl.multipliedBy(2), () -> onFirst.stream().allMatch(this::offline) && offline("both"),
+                "the uids held on the first lane read offline");
+        // The fault under test is its length: more than two TTLs, so that only refreshes keep an entry.
+        awaitTrue(ttl.multipliedBy(3), () -> System.nanoTime() - down > ttl.multipliedBy(2).plusMillis(500).toNanos(),
+                "the first lane stays down for more than two TTLs");
+
+        for (String uid : onSecond) {
+            assertEquals("1", redis.command("EXISTS", names.presenceKey(uid)), uid + " is still vouched for");
+            assertEquals(1, deliveredOn(gateway, ingest, uid), uid + " is online and received on its loop");
+        }
+        for (String uid : onFirst) {
+            assertFalse(ingest.publish(uid, line(uid)).get(5, TimeUnit.SECONDS), uid + " reads offline");
+        }
+        assertFalse(node.isHealthy(), "not ready while a connection is down");
+        // Refreshes only extend entries while the node waits to re-sync: one Redis lost stays lost until the re-sync.
+        redis.command("DEL", names.presenceKey("second-c"));
+        String vouchedUntil = redis.command("ZSCORE", names.presenceKey("second-a"), "gw-1");
+        awaitTrue(ttl.multipliedBy(2), () -> !redis.command("ZSCORE", names.presenceKey("second-a"), "gw-1").equals(vouchedUntil),
+                "a refresh after the DEL");
+        String extendedUntil = redis.command("ZSCORE", names.presenceKey("second-a"), "gw-1");
+        awaitTrue(ttl.multipliedBy(2), () -> !redis.command("ZSCORE", names.presenceKey("second-a"), "gw-1").equals(extendedUntil),
+                "one more refresh: a whole one after the DEL");
+        assertTrue(offline("second-c"), "an entry Redis lost is not created again before the re-sync");
+
+        redis.command("ACL", "SETUSER", "node", "on");
+        List<String> every = new ArrayList<>(onFirst);
+        every.addAll(onSecond);
+        every.add("both");
+        awaitTrue(Duration.ofSeconds(15), () -> node.isHealthy() && every.stream().noneMatch(this::offline),
+                "the first lane is back, the node re-synced and every uid is online again");
+        for (String uid : onFirst) {
+            assertEquals(0, deliveredOn(gateway, ingest, uid), uid + " receives on its loop again");
+        }
+    }
+
+    @Test
+    void aRedisRestartedEmptyGetsNoPresenceFromANodeBeforeItsSubscriptionsAreConfirmed() throws Exception {
+        // The node's user may subscribe every channel but "blocked"'s, by the configuration, which a restart brings
+        // back; until then the test lets it subscribe everything. After the restart, Redis refuses the node's
+        // subscription of "blocked", while every connection of the node is up and its refreshes run: nobody may be
+        // vouched for before the re-sync has confirmed every subscription.
+        redis.close();
+        String prefix = names.prefix();
+        redis = RedisServer.start(List.of("--user", "node", "on", ">node-pw", "~*", "+@all", "resetchannels",
+                "&" + prefix + ":node:*", "&" + prefix + ":broadcast", "&" + prefix + ":user:{fine-*}"));
+        redis.command("ACL", "SETUSER", "node", "allchannels");
+        options = new RedisOptions(redis.uri(), prefix, Duration.ofSeconds(30)); // the ingest's
+        Duration ttl = Duration.ofSeconds(3);
+        RedisOptions asNode = new RedisOptions("redis://node:node-pw@" + redis.host() + ":" + redis.port(), prefix, ttl);
+        RedisBroker node = node("gw-1", new Recorder(), asNode);
+        RedisBroker ingest = publisher();
+        List<String> uids = List.of("fine-0", "fine-1", "blocked");
+        node.subscribe("fine-0", 0).get(5, TimeUnit.SECONDS);
+        node.subscribe("fine-1", 1).get(5, TimeUnit.SECONDS);
+        node.subscribe("blocked", 1).get(5, TimeUnit.SECONDS);
+
+        redis.restart();
+        long restarted = System.nanoTime();
+
+        awaitTrue(ttl.multipliedBy(4), () -> {
+            for (String uid : uids) {
+                assertEquals("0", redis.command("EXISTS", names.presenceKey(uid)), uid + " vouched for before its subscription");
+            }
+            return System.nanoTime() - restarted > ttl.multipliedBy(2).toNanos();
+        }, "two TTLs of refreshes after the restart");
+        assertEquals(0, numsub("blocked"));
+        assertFalse(node.isHealthy());
+
+        redis.command("ACL", "SETUSER", "node", "allchannels");
+        awaitTrue(Duration.ofSeconds(20), () -> {
+            for (String uid : uids) {
+                if (offline(uid)) {
+                    return false;
+                }
+                assertEquals(1, numsub(uid), uid + " is vouched for: it must be subscribed");
+            }
+            return node.isHealthy();
+        }, "every uid online and subscribed once Redis takes the subscriptions");
+        assertTrue(ingest.publish("blocked", line("blocked")).get(5, TimeUnit.SECONDS));
+    }
+
+    private boolean offline(String uid) {
+        return "0".equals(redis.command("EXISTS", names.presenceKey(uid)));
+    }
+
+    /**
+     * Publishes a marked line for {@code uid}, which must answer ok, and returns the loop it was delivered on (the
+     * deliveries before it are dropped).
+     */
+    private static int deliveredOn(Recorder gateway, RedisBroker ingest, String uid) throws Exception {
+        byte[] marked = ("{\"uid\":\"" + uid + "\",\"mark\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertTrue(ingest.publish(uid, marked).get(5, TimeUnit.SECONDS), uid + ": the publish answers ok");
+        while (true) {
+            Delivery d = gateway.take();
+            if (Arrays.equals(d.line(), marked)) {
+                return d.loop();
+            }
+        }
     }
 
     /** The id of the one pub/sub client of Redis that is subscribed to {@code channels} channels. */
