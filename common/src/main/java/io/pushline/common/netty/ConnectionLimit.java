@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,14 +16,26 @@ import java.util.function.Consumer;
  * and closes it) and never reaches the rest of its pipeline. A connection is uncounted on deactivation only if it
  * was counted on activation (a channel attribute says so): a handler in front of this one may close a connection
  * before its activation reaches here (an address allow-list does, on registration), and uncounting that one drove
- * the count negative and let the listener hold more than its cap. Shared by all of a listener's connections;
- * thread-safe.
+ * the count negative and let the listener hold more than its cap. A refused connection's later bytes reach
+ * nothing: its refusal may wait for a TLS handshake to be written, and the rest of the pipeline (an ingest's line
+ * handler) would meanwhile act on what it sends. Shared by all of a listener's connections; thread-safe.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
     /** Set on a connection this limit counted; cleared when it is uncounted, so that happens once. */
     private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf(ConnectionLimit.class, "counted");
+
+    /** In a refused connection's pipeline in place of the limit: drops what the connection sends. */
+    private static final ChannelInboundHandlerAdapter DISCARD = new Discard();
+
+    @ChannelHandler.Sharable
+    private static final class Discard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
 
     private final int max;
     private final Consumer<Channel> refuse;
@@ -39,7 +52,7 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
             refused.incrementAndGet();
-            ctx.pipeline().remove(this);
+            ctx.pipeline().replace(this, "refused", DISCARD);
             refuse.accept(ctx.channel());
             return;
         }
