@@ -6,7 +6,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.pushline.gateway.guard.GatewaySecurity;
 import io.pushline.gateway.http.HttpRequestHandler;
 import io.pushline.gateway.http.StaticResources;
@@ -15,7 +14,8 @@ import io.pushline.gateway.session.SessionHandler;
 
 /**
  * One browser connection's pipeline, top to bottom: HTTP codec, a bounded aggregator (a handshake has no body),
- * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close codes),
+ * plain-HTTP answers, the RFC 6455 protocol (handshake, control frames, frame limits, UTF-8 validation, close codes;
+ * no pong for a ping while the outbound buffer is full),
  * then the session (the deadline for the upgrade, uid binding, no reading while the outbound buffer is full; it
  * records when the page last sent a frame, for the {@link io.pushline.gateway.session.HeartbeatSweep heartbeat}).
  * The plain-HTTP handler is removed at the upgrade, so an idle WebSocket holds as few handlers as possible.
@@ -59,7 +59,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_HEADER_SIZE))
                 .addLast(GatewaySecurity.AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_BODY))
                 .addLast(SessionHandler.HTTP_HANDLER_NAME, httpHandler)
-                .addLast("websocket", new WebSocketServerProtocolHandler(webSocket))
+                .addLast("websocket", new BoundedWebSocketProtocolHandler(webSocket))
                 .addLast(GatewaySecurity.SESSION, new SessionHandler(sessions, options.uidTimeout(), options.handshakeTimeout(),
                         security.identity().trustsUid()));
         security.install(ch);

@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It also bounds what a connection may cost before and besides its pushes: one deadline from the connect to the
  * upgrade (however the client trickles its bytes or keeps a plain-HTTP connection alive), and no reading while the
- * connection's outbound buffer is over its limit (a client that sends pings or HTTP requests and never reads their
- * answers would otherwise grow it without end; the push path closes such a page when a push finds it full, but a
- * page may get no push).
+ * connection's outbound buffer is over its limit (a client that sends HTTP requests and never reads the answers
+ * would otherwise grow it without end; the push path closes such a page when a push finds it full, but a page may
+ * get no push).
  *
  * <p>In token mode ({@code trustUid} false) it binds only the uids the identity handler proves with a
  * {@link VerifiedUid} event; {@code ?uid=} and uid frames are ignored.
@@ -88,10 +88,11 @@ public final class SessionHandler extends SimpleChannelInboundHandler<WebSocketF
 
     /**
      * Stops reading while the connection's outbound buffer is over its high-water mark, and reads again below the
-     * low one. What a client sends can make the gateway write (a pong for each ping, an answer for each pipelined
-     * HTTP request): one that never reads would otherwise fill the heap. A page that stops reading this way also
-     * stops proving it is there, so the heartbeat closes it at its idle timeout, and a push that finds it full
-     * closes it at once (4429).
+     * low one. What a client sends can make the gateway write (an answer for each pipelined HTTP request): one that
+     * never reads would otherwise fill the heap. A page that stops reading this way also stops proving it is there,
+     * so the heartbeat closes it at its idle timeout, and a push that finds it full closes it at once (4429). Netty
+     * asks for a read after each ping it answers, whatever this says; the protocol handler drops pings instead
+     * while the buffer is full ({@code BoundedWebSocketProtocolHandler}).
      */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
