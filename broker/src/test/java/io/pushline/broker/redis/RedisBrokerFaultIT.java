@@ -206,7 +206,8 @@ class RedisBrokerFaultIT {
         assertThrows(ExecutionException.class, () -> node.unsubscribe("only", 0).get(5, TimeUnit.SECONDS), "Redis is down");
         redis.restart();
 
-        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && numsub("only") == 0, "the node re-synced");
+        // The ingest's connection comes back on its own back-off: a broadcast before that is refused, not answered.
+        awaitTrue(Duration.ofSeconds(10), () -> node.isHealthy() && ingest.isHealthy() && numsub("only") == 0, "the node re-synced");
         assertEquals(0, numsubOfChannel(names.broadcastChannel()), "no lane holds a uid: none hears broadcasts");
         assertFalse(ingest.broadcast(line("all")).get(5, TimeUnit.SECONDS), "a broadcast with no page anywhere fails");
     }
