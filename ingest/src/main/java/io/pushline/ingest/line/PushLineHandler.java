@@ -109,6 +109,7 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter implemen
         ByteBuf line = (ByteBuf) msg;
         CompletableFuture<Boolean> reply;
         try {
+            trimCarriageReturns(line);
             if (line.readableBytes() > limits.maxLineLength()) {
                 throw new InvalidLineException(InvalidLineException.Reason.TOO_LONG, "line over " + limits.maxLineLength() + " bytes");
             }
@@ -122,6 +123,18 @@ public final class PushLineHandler extends ChannelInboundHandlerAdapter implemen
             line.release();
         }
         enqueue(ctx, reply);
+    }
+
+    /**
+     * Drops every carriage return that ends the line, as the seed does ({@code rtrim($buffer, "\r\n")}); the
+     * decoder strips one line ending, and a line that ended in two carriage returns reached the page with one.
+     */
+    private static void trimCarriageReturns(ByteBuf line) {
+        int end = line.writerIndex();
+        while (end > line.readerIndex() && line.getByte(end - 1) == '\r') {
+            end--;
+        }
+        line.writerIndex(end);
     }
 
     /** Publishes a valid line now, holds it for the loop's budget, or refuses it for its fan-out. */

@@ -28,9 +28,11 @@ class PushLineHandlerTest {
     /** A broker that answers only when the test says so: the order of Redis replies is not ours to choose. */
     private static final class HeldBroker implements Broker {
         final List<CompletableFuture<Boolean>> pending = new ArrayList<>();
+        final List<String> lines = new ArrayList<>();
 
         @Override
         public CompletableFuture<Boolean> publish(String uid, byte[] line) {
+            lines.add(new String(line, StandardCharsets.UTF_8));
             CompletableFuture<Boolean> f = new CompletableFuture<>();
             pending.add(f);
             return f;
@@ -248,6 +250,14 @@ class PushLineHandlerTest {
         broker.pending.get(0).complete(true);
         ch.runPendingTasks();
         assertEquals("ok\nfail\n", replies(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void everyCarriageReturnThatEndsALineIsDroppedAsTheSeedDropsThem() {
+        EmbeddedChannel ch = channel(16);
+        ch.writeInbound(bytes("{\"uid\":\"a\",\"m\":\"x\"}\r\r\n{\"uid\":\"b\",\"m\":\"y\"}\n"));
+        assertEquals(List.of("{\"uid\":\"a\",\"m\":\"x\"}", "{\"uid\":\"b\",\"m\":\"y\"}"), broker.lines);
         ch.finishAndReleaseAll();
     }
 
