@@ -5,6 +5,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import io.pushline.common.protocol.CloseCodes;
 import io.pushline.gateway.auth.AuthOptions;
+import io.pushline.gateway.auth.TokenSessionHandler;
 import io.pushline.testkit.RawWebSocket;
 import io.pushline.testkit.WsClient;
 import org.junit.jupiter.api.AfterEach;
@@ -151,6 +152,22 @@ class SecurityTokenIT {
         assertEquals("ok", node.push("carol", "still here"));
         assertEquals("{\"uid\":\"carol\",\"m\":\"still here\"}", Pages.next(refreshed));
         assertEquals(1, node.pushline.gateway().security().stats().tokenExpiredCount());
+    }
+
+    @Test
+    void aPageSendingTokenFramesFasterThanItsRefreshesAreTakenHasTheRestDroppedAndCounted() {
+        node = SecureNode.withAuth(hmac().withExpiryGrace(Duration.ZERO));
+        WsClient page = connect("token=" + Tokens.hs256("dave", Duration.ofSeconds(3)));
+        Pages.awaitReady(page, "dave", SecureNode.HOST, node.ingestPort());
+        // Twice the burst spends it (a refresh that comes back meanwhile goes to the next junk frame), so the
+        // good token right behind finds none left, is dropped unverified, and the connection expires.
+        for (int i = 0; i < 2 * TokenSessionHandler.REFRESH_BURST; i++) {
+            page.send(Tokens.sign(Tokens.mac(Tokens.OTHER_SECRET), JWSAlgorithm.HS256, Tokens.claims("dave", Duration.ofMinutes(5)).build()));
+        }
+        page.send(Tokens.hs256("dave", Duration.ofMinutes(5)));
+
+        assertEquals(CloseCodes.TOKEN_EXPIRED, page.awaitClose(Duration.ofSeconds(10)));
+        assertTrue(node.pushline.gateway().security().stats().refreshesDroppedCount() >= TokenSessionHandler.REFRESH_BURST);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pushline.broker.BrokerMetrics;
+import io.pushline.gateway.auth.TokenSessionHandler;
 import io.pushline.gateway.guard.SecurityStats;
 import io.pushline.gateway.session.LocalSessions;
 
@@ -49,6 +50,9 @@ public final class GatewayMetrics {
         refused(registry, "per_ip_rate", sec, SecurityStats::perIpRateCount);
         refused(registry, "invalid_token", sec, SecurityStats::invalidTokenCount);
         refused(registry, "token_expired", sec, SecurityStats::tokenExpiredCount);
+        FunctionCounter.builder("pushline_gateway_token_refreshes_dropped", sec, SecurityStats::refreshesDroppedCount)
+                .description("text frames of bound pages in token mode not verified: more than "
+                        + TokenSessionHandler.REFRESH_BURST + " at once, or more than one a second after that").register(registry);
         BrokerMetrics.bind(registry, gateway.broker(), "gateway");
     }
 }

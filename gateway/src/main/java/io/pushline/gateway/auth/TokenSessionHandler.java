@@ -22,6 +22,10 @@ import java.util.concurrent.TimeUnit;
  * {@link CloseCodes#INVALID_TOKEN}), then treats later text frames as refreshed tokens for the same uid. When the
  * token's {@code exp} plus the grace passes without a refresh, it closes with {@link CloseCodes#TOKEN_EXPIRED}.
  *
+ * <p>A bound page's refreshes are verified {@value #REFRESH_BURST} at once at most, then one a second; the others
+ * are dropped and counted. A signature check costs up to a tenth of a millisecond (ES256): a page sending token
+ * frames as fast as it could would otherwise hold its event loop, and every page on it, for as long as it liked.
+ *
  * <p>It consumes every text frame, so a plain uid frame can never reach the session. Event-loop confined.
  */
 public final class TokenSessionHandler extends SimpleChannelInboundHandler<TextWebSocketFrame> {
@@ -34,6 +38,13 @@ public final class TokenSessionHandler extends SimpleChannelInboundHandler<TextW
     private Instant expiresAt;
     private boolean refused;
     private ScheduledFuture<?> expiryCheck;
+    /** Refreshes this page may still have verified now; one comes back a second, up to {@link #REFRESH_BURST}. */
+    private int refreshes = REFRESH_BURST;
+    private long refreshesCountedNanos = System.nanoTime();
+
+    /** Refresh tokens a bound page may send at once before they are taken one a second. */
+    public static final int REFRESH_BURST = 4;
+    private static final long REFRESH_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     public TokenSessionHandler(IdentityPolicy policy, SecurityStats stats) {
         this.policy = policy;
@@ -65,6 +76,12 @@ public final class TokenSessionHandler extends SimpleChannelInboundHandler<TextW
             }
             return;
         }
+        if (uid != null && !mayRefresh()) {
+            stats.refreshDropped();
+            log.debug("gateway: dropped a refresh token of uid {}: more than {} at once, or one a second after that",
+                    uid, REFRESH_BURST);
+            return;
+        }
         VerifiedToken token;
         try {
             token = policy.verifier().verify(frame.text());
@@ -87,6 +104,21 @@ public final class TokenSessionHandler extends SimpleChannelInboundHandler<TextW
         } else {
             log.debug("gateway: ignored a refresh token for uid {} on a connection of uid {}", token.uid(), uid);
         }
+    }
+
+    /** A token bucket: {@link #REFRESH_BURST} at most, one more per second. */
+    private boolean mayRefresh() {
+        long now = System.nanoTime();
+        long earned = (now - refreshesCountedNanos) / REFRESH_EVERY_NANOS;
+        if (earned > 0) {
+            refreshes = (int) Math.min(REFRESH_BURST, refreshes + earned);
+            refreshesCountedNanos += earned * REFRESH_EVERY_NANOS;
+        }
+        if (refreshes == 0) {
+            return false;
+        }
+        refreshes--;
+        return true;
     }
 
     /** Once: a token frame may arrive before the upgrade is told of, and then a {@code ?token=} must not bind too. */

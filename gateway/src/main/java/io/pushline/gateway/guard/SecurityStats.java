@@ -11,6 +11,7 @@ public final class SecurityStats {
     private final LongAdder perIpRate = new LongAdder();
     private final LongAdder invalidToken = new LongAdder();
     private final LongAdder tokenExpired = new LongAdder();
+    private final LongAdder refreshesDropped = new LongAdder();
 
     void originRefused() { originRefused.increment(); }
     void nodeFull() { nodeFull.increment(); }
@@ -20,6 +21,8 @@ public final class SecurityStats {
     public void invalidToken() { invalidToken.increment(); }
     /** A connection closed with 4403. */
     public void tokenExpired() { tokenExpired.increment(); }
+    /** A bound page's text frame not verified: it came faster than refresh tokens are taken. */
+    public void refreshDropped() { refreshesDropped.increment(); }
 
     /** Handshakes refused with 403 for an Origin off the list. */
     public long originRefusedCount() { return originRefused.sum(); }
@@ -31,4 +34,5 @@ public final class SecurityStats {
     public long perIpRateCount() { return perIpRate.sum(); }
     public long invalidTokenCount() { return invalidToken.sum(); }
     public long tokenExpiredCount() { return tokenExpired.sum(); }
+    public long refreshesDroppedCount() { return refreshesDropped.sum(); }
 }
